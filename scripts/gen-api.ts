@@ -280,6 +280,7 @@ function varargsOverloads(e: OpEntry, params: readonly PyParam[]): string[] {
 
 function functionsFile(ops: OpEntry[], namespace: Namespace): string {
   const body: string[] = [];
+  const swaps: [string, string][] = []; // [op key, binding]
   for (const e of ops) {
     if (e.functionSigs.length === 0 || e.namespace !== namespace) continue;
     const declared = e.pythonWrapper?.declarations;
@@ -298,7 +299,8 @@ function functionsFile(ops: OpEntry[], namespace: Namespace): string {
     // a reserved word (`var`) is exported under its own name through a renamed binding
     const id = safe(e.jsName);
     // Note [lazy ops]: the binding becomes the built callable when the op is first used
-    const decl = `/** ${e.doc} */\n${id === e.jsName ? "export " : ""}let ${id} = fn("${e.jsName}", "${namespace}", (f) => {\n  ${id} = f as never;\n}) as {\n${sigs.join("\n")}\n};`;
+    const decl = `/** ${e.doc} */\n${id === e.jsName ? "export " : ""}let ${id} = fn("${e.jsName}", "${namespace}", swap) as {\n${sigs.join("\n")}\n};`;
+    swaps.push([opKey(namespace, e.jsName), id]);
     body.push(id === e.jsName ? decl : `${decl}\nexport { ${id} as ${e.jsName} };`);
     // torch.abs_(t): the in-place overloads as a function, returning its first argument
     if (e.inplaceFunctionSigs.length > 0) {
@@ -307,8 +309,9 @@ function functionsFile(ops: OpEntry[], namespace: Namespace): string {
         ...unionOverloads(e, e.inplaceFunctionSigs, "", false),
       ].map((o) => o.replace(/\n\(/, "\n("));
       body.push(
-        `/** In place: ${e.doc} */\nexport let ${e.jsName}_ = fn("${e.jsName}_", "torch", (f) => {\n  ${e.jsName}_ = f as never;\n}) as {\n${inplaceSigs.join("\n")}\n};`,
+        `/** In place: ${e.doc} */\nexport let ${e.jsName}_ = fn("${e.jsName}_", "torch", swap) as {\n${inplaceSigs.join("\n")}\n};`,
       );
+      swaps.push([`${e.jsName}_`, `${e.jsName}_`]);
     }
   }
   if (body.length === 0) return `${HEADER}export {};\n`;
@@ -317,8 +320,24 @@ import "../registry/ops/index.js";
 import { fn } from "../registry/define.js";
 
 ${body.join("\n\n")}
+
+/**
+ * Note [one swap per module]: a built op's binding here becomes its callable (Note [lazy ops])
+ * through this one function, by the op's key: a closure per binding was a function literal
+ * per op, whose SharedFunctionInfo the compile cache holds and every process deserializes
+ * (bench/startup.mjs).
+ */
+function swap(f: unknown, key: string): void {
+  switch (key) {
+${swaps.map(([k, id]) => `    case ${JSON.stringify(k)}:\n      ${id} = f as never;\n      return;`).join("\n")}
+  }
+}
 `;
 }
+
+/** An op's registry key (define.ts's `key`): its JS name, after its namespace if not torch. */
+const opKey = (namespace: Namespace, jsName: string): string =>
+  namespace === "torch" ? jsName : `${namespace}.${jsName}`;
 
 function docsFile(ops: OpEntry[]): string {
   const rows: string[] = [

@@ -5,9 +5,7 @@ import "../registry/ops/index.js";
 import { fn } from "../registry/define.js";
 
 /** The sample frequencies of a length-`n` transform with sample spacing `d`: [0, 1, ..., (n - 1) / 2, -(n / 2), ..., -1] / (d n). */
-export let fftfreq = fn("fftfreq", "fft", (f) => {
-  fftfreq = f as never;
-}) as {
+export let fftfreq = fn("fftfreq", "fft", swap) as {
   /**
    * The sample frequencies of a length-`n` transform with sample spacing `d`: [0, 1, ..., (n - 1) / 2, -(n / 2), ..., -1] / (d n).
    *
@@ -47,9 +45,7 @@ export let fftfreq = fn("fftfreq", "fft", (f) => {
 };
 
 /** The sample frequencies of rfft's output for a length-`n` signal with sample spacing `d`: [0, 1, ..., n / 2] / (d n). */
-export let rfftfreq = fn("rfftfreq", "fft", (f) => {
-  rfftfreq = f as never;
-}) as {
+export let rfftfreq = fn("rfftfreq", "fft", swap) as {
   /**
    * The sample frequencies of rfft's output for a length-`n` signal with sample spacing `d`: [0, 1, ..., n / 2] / (d n).
    *
@@ -89,9 +85,7 @@ export let rfftfreq = fn("rfftfreq", "fft", (f) => {
 };
 
 /** Moves the zero-frequency term to the centre: rolls each of `dim` (all dims by default) by size / 2. */
-export let fftshift = fn("fftshift", "fft", (f) => {
-  fftshift = f as never;
-}) as {
+export let fftshift = fn("fftshift", "fft", swap) as {
   /**
    * Moves the zero-frequency term to the centre: rolls each of `dim` (all dims by default) by size / 2.
    *
@@ -109,9 +103,7 @@ export let fftshift = fn("fftshift", "fft", (f) => {
 };
 
 /** The inverse of fftshift: rolls each of `dim` (all dims by default) by (size + 1) / 2. */
-export let ifftshift = fn("ifftshift", "fft", (f) => {
-  ifftshift = f as never;
-}) as {
+export let ifftshift = fn("ifftshift", "fft", swap) as {
   /**
    * The inverse of fftshift: rolls each of `dim` (all dims by default) by (size + 1) / 2.
    *
@@ -129,9 +121,7 @@ export let ifftshift = fn("ifftshift", "fft", (f) => {
 };
 
 /** The one-dimensional discrete Fourier transform along `dim` (last by default), of `n` points (the input sliced or zero-padded; its size by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
-export let fft = fn("fft", "fft", (f) => {
-  fft = f as never;
-}) as {
+export let fft = fn("fft", "fft", swap) as {
   /**
    * The one-dimensional discrete Fourier transform along `dim` (last by default), of `n` points (the input sliced or zero-padded; its size by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
    *
@@ -163,9 +153,7 @@ export let fft = fn("fft", "fft", (f) => {
 };
 
 /** The one-dimensional inverse discrete Fourier transform along `dim`, of `n` points. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
-export let ifft = fn("ifft", "fft", (f) => {
-  ifft = f as never;
-}) as {
+export let ifft = fn("ifft", "fft", swap) as {
   /**
    * The one-dimensional inverse discrete Fourier transform along `dim`, of `n` points. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
    *
@@ -197,9 +185,7 @@ export let ifft = fn("ifft", "fft", (f) => {
 };
 
 /** The one-dimensional Fourier transform of a real signal: the n/2 + 1 non-negative frequency bins (the rest are their conjugates). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
-export let rfft = fn("rfft", "fft", (f) => {
-  rfft = f as never;
-}) as {
+export let rfft = fn("rfft", "fft", swap) as {
   /**
    * The one-dimensional Fourier transform of a real signal: the n/2 + 1 non-negative frequency bins (the rest are their conjugates). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
    *
@@ -231,9 +217,7 @@ export let rfft = fn("rfft", "fft", (f) => {
 };
 
 /** The inverse of rfft: the real signal of `n` points (2 (m - 1) by default, m the input's size along `dim`) whose one-sided spectrum is the input. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
-export let irfft = fn("irfft", "fft", (f) => {
-  irfft = f as never;
-}) as {
+export let irfft = fn("irfft", "fft", swap) as {
   /**
    * The inverse of rfft: the real signal of `n` points (2 (m - 1) by default, m the input's size along `dim`) whose one-sided spectrum is the input. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
    *
@@ -265,9 +249,7 @@ export let irfft = fn("irfft", "fft", (f) => {
 };
 
 /** The Fourier transform of a Hermitian-symmetric signal given by its one-sided half: a real spectrum of `n` points (2 (m - 1) by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
-export let hfft = fn("hfft", "fft", (f) => {
-  hfft = f as never;
-}) as {
+export let hfft = fn("hfft", "fft", swap) as {
   /**
    * The Fourier transform of a Hermitian-symmetric signal given by its one-sided half: a real spectrum of `n` points (2 (m - 1) by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
    *
@@ -299,9 +281,7 @@ export let hfft = fn("hfft", "fft", (f) => {
 };
 
 /** The inverse of hfft: the one-sided half (n/2 + 1 points) of the inverse transform of a real signal. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
-export let ihfft = fn("ihfft", "fft", (f) => {
-  ihfft = f as never;
-}) as {
+export let ihfft = fn("ihfft", "fft", swap) as {
   /**
    * The inverse of hfft: the one-sided half (n/2 + 1 points) of the inverse transform of a real signal. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
    *
@@ -333,9 +313,7 @@ export let ihfft = fn("ihfft", "fft", (f) => {
 };
 
 /** The n-dimensional discrete Fourier transform over `dim` (all dims by default; the last len(s) when only `s` is given), each resized to `s`. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
-export let fftn = fn("fftn", "fft", (f) => {
-  fftn = f as never;
-}) as {
+export let fftn = fn("fftn", "fft", swap) as {
   /**
    * The n-dimensional discrete Fourier transform over `dim` (all dims by default; the last len(s) when only `s` is given), each resized to `s`. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
    *
@@ -388,9 +366,7 @@ export let fftn = fn("fftn", "fft", (f) => {
 };
 
 /** fftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
-export let fft2 = fn("fft2", "fft", (f) => {
-  fft2 = f as never;
-}) as {
+export let fft2 = fn("fft2", "fft", swap) as {
   /**
    * fftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
    *
@@ -443,9 +419,7 @@ export let fft2 = fn("fft2", "fft", (f) => {
 };
 
 /** The n-dimensional inverse discrete Fourier transform over `dim`, each resized to `s`. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
-export let ifftn = fn("ifftn", "fft", (f) => {
-  ifftn = f as never;
-}) as {
+export let ifftn = fn("ifftn", "fft", swap) as {
   /**
    * The n-dimensional inverse discrete Fourier transform over `dim`, each resized to `s`. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
    *
@@ -498,9 +472,7 @@ export let ifftn = fn("ifftn", "fft", (f) => {
 };
 
 /** ifftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
-export let ifft2 = fn("ifft2", "fft", (f) => {
-  ifft2 = f as never;
-}) as {
+export let ifft2 = fn("ifft2", "fft", swap) as {
   /**
    * ifftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
    *
@@ -553,9 +525,7 @@ export let ifft2 = fn("ifft2", "fft", (f) => {
 };
 
 /** The n-dimensional Fourier transform of a real signal, one-sided (n/2 + 1 bins) in the last of `dim`. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
-export let rfftn = fn("rfftn", "fft", (f) => {
-  rfftn = f as never;
-}) as {
+export let rfftn = fn("rfftn", "fft", swap) as {
   /**
    * The n-dimensional Fourier transform of a real signal, one-sided (n/2 + 1 bins) in the last of `dim`. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
    *
@@ -608,9 +578,7 @@ export let rfftn = fn("rfftn", "fft", (f) => {
 };
 
 /** rfftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
-export let rfft2 = fn("rfft2", "fft", (f) => {
-  rfft2 = f as never;
-}) as {
+export let rfft2 = fn("rfft2", "fft", swap) as {
   /**
    * rfftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
    *
@@ -663,9 +631,7 @@ export let rfft2 = fn("rfft2", "fft", (f) => {
 };
 
 /** The inverse of rfftn: a real signal whose last transformed dim has s[-1] points (2 (m - 1) by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
-export let irfftn = fn("irfftn", "fft", (f) => {
-  irfftn = f as never;
-}) as {
+export let irfftn = fn("irfftn", "fft", swap) as {
   /**
    * The inverse of rfftn: a real signal whose last transformed dim has s[-1] points (2 (m - 1) by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
    *
@@ -718,9 +684,7 @@ export let irfftn = fn("irfftn", "fft", (f) => {
 };
 
 /** irfftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
-export let irfft2 = fn("irfft2", "fft", (f) => {
-  irfft2 = f as never;
-}) as {
+export let irfft2 = fn("irfft2", "fft", swap) as {
   /**
    * irfftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
    *
@@ -773,9 +737,7 @@ export let irfft2 = fn("irfft2", "fft", (f) => {
 };
 
 /** The n-dimensional Fourier transform of a Hermitian-symmetric signal given by its one-sided half in the last of `dim`: a real spectrum. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
-export let hfftn = fn("hfftn", "fft", (f) => {
-  hfftn = f as never;
-}) as {
+export let hfftn = fn("hfftn", "fft", swap) as {
   /**
    * The n-dimensional Fourier transform of a Hermitian-symmetric signal given by its one-sided half in the last of `dim`: a real spectrum. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
    *
@@ -828,9 +790,7 @@ export let hfftn = fn("hfftn", "fft", (f) => {
 };
 
 /** hfftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
-export let hfft2 = fn("hfft2", "fft", (f) => {
-  hfft2 = f as never;
-}) as {
+export let hfft2 = fn("hfft2", "fft", swap) as {
   /**
    * hfftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
    *
@@ -883,9 +843,7 @@ export let hfft2 = fn("hfft2", "fft", (f) => {
 };
 
 /** The inverse of hfftn: the one-sided half of the n-dimensional inverse transform of a real signal. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
-export let ihfftn = fn("ihfftn", "fft", (f) => {
-  ihfftn = f as never;
-}) as {
+export let ihfftn = fn("ihfftn", "fft", swap) as {
   /**
    * The inverse of hfftn: the one-sided half of the n-dimensional inverse transform of a real signal. `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
    *
@@ -938,9 +896,7 @@ export let ihfftn = fn("ihfftn", "fft", (f) => {
 };
 
 /** ihfftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n). */
-export let ihfft2 = fn("ihfft2", "fft", (f) => {
-  ihfft2 = f as never;
-}) as {
+export let ihfft2 = fn("ihfft2", "fft", swap) as {
   /**
    * ihfftn over two dims (the last two by default). `norm` is "backward" (the default: the inverse scales by 1/n), "ortho" (both by 1/sqrt(n)) or "forward" (the forward scales by 1/n).
    *
@@ -991,3 +947,80 @@ export let ihfft2 = fn("ihfft2", "fft", (f) => {
     norm: string | null,
   ): Tensor;
 };
+
+/**
+ * Note [one swap per module]: a built op's binding here becomes its callable (Note [lazy ops])
+ * through this one function, by the op's key: a closure per binding was a function literal
+ * per op, whose SharedFunctionInfo the compile cache holds and every process deserializes
+ * (bench/startup.mjs).
+ */
+function swap(f: unknown, key: string): void {
+  switch (key) {
+    case "fft.fftfreq":
+      fftfreq = f as never;
+      return;
+    case "fft.rfftfreq":
+      rfftfreq = f as never;
+      return;
+    case "fft.fftshift":
+      fftshift = f as never;
+      return;
+    case "fft.ifftshift":
+      ifftshift = f as never;
+      return;
+    case "fft.fft":
+      fft = f as never;
+      return;
+    case "fft.ifft":
+      ifft = f as never;
+      return;
+    case "fft.rfft":
+      rfft = f as never;
+      return;
+    case "fft.irfft":
+      irfft = f as never;
+      return;
+    case "fft.hfft":
+      hfft = f as never;
+      return;
+    case "fft.ihfft":
+      ihfft = f as never;
+      return;
+    case "fft.fftn":
+      fftn = f as never;
+      return;
+    case "fft.fft2":
+      fft2 = f as never;
+      return;
+    case "fft.ifftn":
+      ifftn = f as never;
+      return;
+    case "fft.ifft2":
+      ifft2 = f as never;
+      return;
+    case "fft.rfftn":
+      rfftn = f as never;
+      return;
+    case "fft.rfft2":
+      rfft2 = f as never;
+      return;
+    case "fft.irfftn":
+      irfftn = f as never;
+      return;
+    case "fft.irfft2":
+      irfft2 = f as never;
+      return;
+    case "fft.hfftn":
+      hfftn = f as never;
+      return;
+    case "fft.hfft2":
+      hfft2 = f as never;
+      return;
+    case "fft.ihfftn":
+      ihfftn = f as never;
+      return;
+    case "fft.ihfft2":
+      ihfft2 = f as never;
+      return;
+  }
+}

@@ -6,9 +6,7 @@ import "../registry/ops/index.js";
 import { fn } from "../registry/define.js";
 
 /** Adds `other`, scaled by `alpha`, to `input`: out = input + alpha * other (broadcasting). */
-export let add = fn("add", "torch", (f) => {
-  add = f as never;
-}) as {
+export let add = fn("add", "torch", swap) as {
   /**
    * Adds `other`, scaled by `alpha`, to `input`: out = input + alpha * other (broadcasting).
    *
@@ -66,9 +64,7 @@ export let add = fn("add", "torch", (f) => {
 };
 
 /** Subtracts `other`, scaled by `alpha`, from `input`: out = input - alpha * other. */
-export let sub = fn("sub", "torch", (f) => {
-  sub = f as never;
-}) as {
+export let sub = fn("sub", "torch", swap) as {
   /**
    * Subtracts `other`, scaled by `alpha`, from `input`: out = input - alpha * other.
    *
@@ -126,9 +122,7 @@ export let sub = fn("sub", "torch", (f) => {
 };
 
 /** Multiplies `input` by `other` elementwise (broadcasting). */
-export let mul = fn("mul", "torch", (f) => {
-  mul = f as never;
-}) as {
+export let mul = fn("mul", "torch", swap) as {
   /**
    * Multiplies `input` by `other` elementwise (broadcasting).
    *
@@ -146,9 +140,7 @@ export let mul = fn("mul", "torch", (f) => {
 };
 
 /** Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype. */
-export let div = fn("div", "torch", (f) => {
-  div = f as never;
-}) as {
+export let div = fn("div", "torch", swap) as {
   /**
    * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
    *
@@ -229,9 +221,7 @@ export let div = fn("div", "torch", (f) => {
 };
 
 /** Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype. */
-export let divide = fn("divide", "torch", (f) => {
-  divide = f as never;
-}) as {
+export let divide = fn("divide", "torch", swap) as {
   /**
    * Alias of div. Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
    *
@@ -340,9 +330,7 @@ export let divide = fn("divide", "torch", (f) => {
 };
 
 /** Alias of div without rounding: `input / other`, integers giving floats. */
-export let trueDivide = fn("trueDivide", "torch", (f) => {
-  trueDivide = f as never;
-}) as {
+export let trueDivide = fn("trueDivide", "torch", swap) as {
   /**
    * Alias of div without rounding: `input / other`, integers giving floats.
    *
@@ -388,9 +376,7 @@ export let trueDivide = fn("trueDivide", "torch", (f) => {
 };
 
 /** `input // other`: the quotient rounded down (div with roundingMode "floor"). */
-export let floorDivide = fn("floorDivide", "torch", (f) => {
-  floorDivide = f as never;
-}) as {
+export let floorDivide = fn("floorDivide", "torch", swap) as {
   /**
    * `input // other`: the quotient rounded down (div with roundingMode "floor").
    *
@@ -436,9 +422,7 @@ export let floorDivide = fn("floorDivide", "torch", (f) => {
 };
 
 /** `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow). */
-export let pow = fn("pow", "torch", (f) => {
-  pow = f as never;
-}) as {
+export let pow = fn("pow", "torch", swap) as {
   /**
    * `input ** exponent` elementwise: tensor and tensor (broadcasting), number and tensor, or tensor and number; integers stay integers (C's integer pow).
    *
@@ -498,9 +482,7 @@ export let pow = fn("pow", "torch", (f) => {
 };
 
 /** `input ** 2` (recorded as pow, PowBackward0, as PyTorch). */
-export let square = fn("square", "torch", (f) => {
-  square = f as never;
-}) as {
+export let square = fn("square", "torch", swap) as {
   /**
    * `input ** 2` (recorded as pow, PowBackward0, as PyTorch).
    *
@@ -511,9 +493,7 @@ export let square = fn("square", "torch", (f) => {
 };
 
 /** In place: `input ** 2` (recorded as pow, PowBackward0, as PyTorch). */
-export let square_ = fn("square_", "torch", (f) => {
-  square_ = f as never;
-}) as {
+export let square_ = fn("square_", "torch", swap) as {
   /**
    * `input ** 2` (recorded as pow, PowBackward0, as PyTorch).
    *
@@ -524,9 +504,7 @@ export let square_ = fn("square_", "torch", (f) => {
 };
 
 /** `-input` elementwise. */
-export let neg = fn("neg", "torch", (f) => {
-  neg = f as never;
-}) as {
+export let neg = fn("neg", "torch", swap) as {
   /**
    * `-input` elementwise.
    *
@@ -537,9 +515,7 @@ export let neg = fn("neg", "torch", (f) => {
 };
 
 /** In place: `-input` elementwise. */
-export let neg_ = fn("neg_", "torch", (f) => {
-  neg_ = f as never;
-}) as {
+export let neg_ = fn("neg_", "torch", swap) as {
   /**
    * `-input` elementwise.
    *
@@ -550,9 +526,7 @@ export let neg_ = fn("neg_", "torch", (f) => {
 };
 
 /** Alias of neg: `-input` elementwise. */
-export let negative = fn("negative", "torch", (f) => {
-  negative = f as never;
-}) as {
+export let negative = fn("negative", "torch", swap) as {
   /**
    * Alias of neg: `-input` elementwise.
    *
@@ -563,9 +537,7 @@ export let negative = fn("negative", "torch", (f) => {
 };
 
 /** In place: Alias of neg: `-input` elementwise. */
-export let negative_ = fn("negative_", "torch", (f) => {
-  negative_ = f as never;
-}) as {
+export let negative_ = fn("negative_", "torch", swap) as {
   /**
    * Alias of neg: `-input` elementwise.
    *
@@ -576,9 +548,7 @@ export let negative_ = fn("negative_", "torch", (f) => {
 };
 
 /** `|input|` elementwise. */
-export let abs = fn("abs", "torch", (f) => {
-  abs = f as never;
-}) as {
+export let abs = fn("abs", "torch", swap) as {
   /**
    * `|input|` elementwise.
    *
@@ -589,9 +559,7 @@ export let abs = fn("abs", "torch", (f) => {
 };
 
 /** In place: `|input|` elementwise. */
-export let abs_ = fn("abs_", "torch", (f) => {
-  abs_ = f as never;
-}) as {
+export let abs_ = fn("abs_", "torch", swap) as {
   /**
    * `|input|` elementwise.
    *
@@ -602,9 +570,7 @@ export let abs_ = fn("abs_", "torch", (f) => {
 };
 
 /** Alias of abs: `|input|` elementwise. */
-export let absolute = fn("absolute", "torch", (f) => {
-  absolute = f as never;
-}) as {
+export let absolute = fn("absolute", "torch", swap) as {
   /**
    * Alias of abs: `|input|` elementwise.
    *
@@ -615,9 +581,7 @@ export let absolute = fn("absolute", "torch", (f) => {
 };
 
 /** The sign of each element: -1, 0 or 1 (0 for NaN). */
-export let sign = fn("sign", "torch", (f) => {
-  sign = f as never;
-}) as {
+export let sign = fn("sign", "torch", swap) as {
   /**
    * The sign of each element: -1, 0 or 1 (0 for NaN).
    *
@@ -628,9 +592,7 @@ export let sign = fn("sign", "torch", (f) => {
 };
 
 /** The largest integer not greater than each element (integers unchanged). */
-export let floor = fn("floor", "torch", (f) => {
-  floor = f as never;
-}) as {
+export let floor = fn("floor", "torch", swap) as {
   /**
    * The largest integer not greater than each element (integers unchanged).
    *
@@ -641,9 +603,7 @@ export let floor = fn("floor", "torch", (f) => {
 };
 
 /** In place: The largest integer not greater than each element (integers unchanged). */
-export let floor_ = fn("floor_", "torch", (f) => {
-  floor_ = f as never;
-}) as {
+export let floor_ = fn("floor_", "torch", swap) as {
   /**
    * The largest integer not greater than each element (integers unchanged).
    *
@@ -654,9 +614,7 @@ export let floor_ = fn("floor_", "torch", (f) => {
 };
 
 /** The smallest integer not less than each element (integers unchanged). */
-export let ceil = fn("ceil", "torch", (f) => {
-  ceil = f as never;
-}) as {
+export let ceil = fn("ceil", "torch", swap) as {
   /**
    * The smallest integer not less than each element (integers unchanged).
    *
@@ -667,9 +625,7 @@ export let ceil = fn("ceil", "torch", (f) => {
 };
 
 /** In place: The smallest integer not less than each element (integers unchanged). */
-export let ceil_ = fn("ceil_", "torch", (f) => {
-  ceil_ = f as never;
-}) as {
+export let ceil_ = fn("ceil_", "torch", swap) as {
   /**
    * The smallest integer not less than each element (integers unchanged).
    *
@@ -680,9 +636,7 @@ export let ceil_ = fn("ceil_", "torch", (f) => {
 };
 
 /** Rounds each element to the nearest integer (half to even), or to `decimals` decimal places (negative: to tens, hundreds, ...). */
-export let round = fn("round", "torch", (f) => {
-  round = f as never;
-}) as {
+export let round = fn("round", "torch", swap) as {
   /**
    * Rounds each element to the nearest integer (half to even), or to `decimals` decimal places (negative: to tens, hundreds, ...).
    *
@@ -700,9 +654,7 @@ export let round = fn("round", "torch", (f) => {
 };
 
 /** In place: Rounds each element to the nearest integer (half to even), or to `decimals` decimal places (negative: to tens, hundreds, ...). */
-export let round_ = fn("round_", "torch", (f) => {
-  round_ = f as never;
-}) as {
+export let round_ = fn("round_", "torch", swap) as {
   /**
    * Rounds each element to the nearest integer (half to even), or to `decimals` decimal places (negative: to tens, hundreds, ...).
    *
@@ -720,9 +672,7 @@ export let round_ = fn("round_", "torch", (f) => {
 };
 
 /** The elementwise maximum of two tensors (broadcasting; NaN propagates). */
-export let maximum = fn("maximum", "torch", (f) => {
-  maximum = f as never;
-}) as {
+export let maximum = fn("maximum", "torch", swap) as {
   /**
    * The elementwise maximum of two tensors (broadcasting; NaN propagates).
    *
@@ -740,9 +690,7 @@ export let maximum = fn("maximum", "torch", (f) => {
 };
 
 /** The elementwise minimum of two tensors (broadcasting; NaN propagates). */
-export let minimum = fn("minimum", "torch", (f) => {
-  minimum = f as never;
-}) as {
+export let minimum = fn("minimum", "torch", swap) as {
   /**
    * The elementwise minimum of two tensors (broadcasting; NaN propagates).
    *
@@ -760,9 +708,7 @@ export let minimum = fn("minimum", "torch", (f) => {
 };
 
 /** The exponential of each element. */
-export let exp = fn("exp", "torch", (f) => {
-  exp = f as never;
-}) as {
+export let exp = fn("exp", "torch", swap) as {
   /**
    * The exponential of each element.
    *
@@ -773,9 +719,7 @@ export let exp = fn("exp", "torch", (f) => {
 };
 
 /** In place: The exponential of each element. */
-export let exp_ = fn("exp_", "torch", (f) => {
-  exp_ = f as never;
-}) as {
+export let exp_ = fn("exp_", "torch", swap) as {
   /**
    * The exponential of each element.
    *
@@ -786,9 +730,7 @@ export let exp_ = fn("exp_", "torch", (f) => {
 };
 
 /** The natural logarithm of each element. */
-export let log = fn("log", "torch", (f) => {
-  log = f as never;
-}) as {
+export let log = fn("log", "torch", swap) as {
   /**
    * The natural logarithm of each element.
    *
@@ -799,9 +741,7 @@ export let log = fn("log", "torch", (f) => {
 };
 
 /** In place: The natural logarithm of each element. */
-export let log_ = fn("log_", "torch", (f) => {
-  log_ = f as never;
-}) as {
+export let log_ = fn("log_", "torch", swap) as {
   /**
    * The natural logarithm of each element.
    *
@@ -812,9 +752,7 @@ export let log_ = fn("log_", "torch", (f) => {
 };
 
 /** log(1 + x), accurate for small x. */
-export let log1p = fn("log1p", "torch", (f) => {
-  log1p = f as never;
-}) as {
+export let log1p = fn("log1p", "torch", swap) as {
   /**
    * log(1 + x), accurate for small x.
    *
@@ -825,9 +763,7 @@ export let log1p = fn("log1p", "torch", (f) => {
 };
 
 /** In place: log(1 + x), accurate for small x. */
-export let log1p_ = fn("log1p_", "torch", (f) => {
-  log1p_ = f as never;
-}) as {
+export let log1p_ = fn("log1p_", "torch", swap) as {
   /**
    * log(1 + x), accurate for small x.
    *
@@ -838,9 +774,7 @@ export let log1p_ = fn("log1p_", "torch", (f) => {
 };
 
 /** e^x - 1, accurate for small x. */
-export let expm1 = fn("expm1", "torch", (f) => {
-  expm1 = f as never;
-}) as {
+export let expm1 = fn("expm1", "torch", swap) as {
   /**
    * e^x - 1, accurate for small x.
    *
@@ -851,9 +785,7 @@ export let expm1 = fn("expm1", "torch", (f) => {
 };
 
 /** In place: e^x - 1, accurate for small x. */
-export let expm1_ = fn("expm1_", "torch", (f) => {
-  expm1_ = f as never;
-}) as {
+export let expm1_ = fn("expm1_", "torch", swap) as {
   /**
    * e^x - 1, accurate for small x.
    *
@@ -864,9 +796,7 @@ export let expm1_ = fn("expm1_", "torch", (f) => {
 };
 
 /** The square root of each element. */
-export let sqrt = fn("sqrt", "torch", (f) => {
-  sqrt = f as never;
-}) as {
+export let sqrt = fn("sqrt", "torch", swap) as {
   /**
    * The square root of each element.
    *
@@ -877,9 +807,7 @@ export let sqrt = fn("sqrt", "torch", (f) => {
 };
 
 /** In place: The square root of each element. */
-export let sqrt_ = fn("sqrt_", "torch", (f) => {
-  sqrt_ = f as never;
-}) as {
+export let sqrt_ = fn("sqrt_", "torch", swap) as {
   /**
    * The square root of each element.
    *
@@ -890,9 +818,7 @@ export let sqrt_ = fn("sqrt_", "torch", (f) => {
 };
 
 /** The reciprocal of the square root of each element. */
-export let rsqrt = fn("rsqrt", "torch", (f) => {
-  rsqrt = f as never;
-}) as {
+export let rsqrt = fn("rsqrt", "torch", swap) as {
   /**
    * The reciprocal of the square root of each element.
    *
@@ -903,9 +829,7 @@ export let rsqrt = fn("rsqrt", "torch", (f) => {
 };
 
 /** In place: The reciprocal of the square root of each element. */
-export let rsqrt_ = fn("rsqrt_", "torch", (f) => {
-  rsqrt_ = f as never;
-}) as {
+export let rsqrt_ = fn("rsqrt_", "torch", swap) as {
   /**
    * The reciprocal of the square root of each element.
    *
@@ -916,9 +840,7 @@ export let rsqrt_ = fn("rsqrt_", "torch", (f) => {
 };
 
 /** 1/x for each element. */
-export let reciprocal = fn("reciprocal", "torch", (f) => {
-  reciprocal = f as never;
-}) as {
+export let reciprocal = fn("reciprocal", "torch", swap) as {
   /**
    * 1/x for each element.
    *
@@ -929,9 +851,7 @@ export let reciprocal = fn("reciprocal", "torch", (f) => {
 };
 
 /** In place: 1/x for each element. */
-export let reciprocal_ = fn("reciprocal_", "torch", (f) => {
-  reciprocal_ = f as never;
-}) as {
+export let reciprocal_ = fn("reciprocal_", "torch", swap) as {
   /**
    * 1/x for each element.
    *
@@ -942,9 +862,7 @@ export let reciprocal_ = fn("reciprocal_", "torch", (f) => {
 };
 
 /** The sine of each element (radians). */
-export let sin = fn("sin", "torch", (f) => {
-  sin = f as never;
-}) as {
+export let sin = fn("sin", "torch", swap) as {
   /**
    * The sine of each element (radians).
    *
@@ -955,9 +873,7 @@ export let sin = fn("sin", "torch", (f) => {
 };
 
 /** In place: The sine of each element (radians). */
-export let sin_ = fn("sin_", "torch", (f) => {
-  sin_ = f as never;
-}) as {
+export let sin_ = fn("sin_", "torch", swap) as {
   /**
    * The sine of each element (radians).
    *
@@ -968,9 +884,7 @@ export let sin_ = fn("sin_", "torch", (f) => {
 };
 
 /** The cosine of each element (radians). */
-export let cos = fn("cos", "torch", (f) => {
-  cos = f as never;
-}) as {
+export let cos = fn("cos", "torch", swap) as {
   /**
    * The cosine of each element (radians).
    *
@@ -981,9 +895,7 @@ export let cos = fn("cos", "torch", (f) => {
 };
 
 /** In place: The cosine of each element (radians). */
-export let cos_ = fn("cos_", "torch", (f) => {
-  cos_ = f as never;
-}) as {
+export let cos_ = fn("cos_", "torch", swap) as {
   /**
    * The cosine of each element (radians).
    *
@@ -994,9 +906,7 @@ export let cos_ = fn("cos_", "torch", (f) => {
 };
 
 /** The tangent of each element (radians). */
-export let tan = fn("tan", "torch", (f) => {
-  tan = f as never;
-}) as {
+export let tan = fn("tan", "torch", swap) as {
   /**
    * The tangent of each element (radians).
    *
@@ -1007,9 +917,7 @@ export let tan = fn("tan", "torch", (f) => {
 };
 
 /** In place: The tangent of each element (radians). */
-export let tan_ = fn("tan_", "torch", (f) => {
-  tan_ = f as never;
-}) as {
+export let tan_ = fn("tan_", "torch", swap) as {
   /**
    * The tangent of each element (radians).
    *
@@ -1020,9 +928,7 @@ export let tan_ = fn("tan_", "torch", (f) => {
 };
 
 /** max(input, min) elementwise: `min` a number or a tensor broadcast with the input. */
-export let clampMin = fn("clampMin", "torch", (f) => {
-  clampMin = f as never;
-}) as {
+export let clampMin = fn("clampMin", "torch", swap) as {
   /**
    * max(input, min) elementwise: `min` a number or a tensor broadcast with the input.
    *
@@ -1068,9 +974,7 @@ export let clampMin = fn("clampMin", "torch", (f) => {
 };
 
 /** In place: max(input, min) elementwise: `min` a number or a tensor broadcast with the input. */
-export let clampMin_ = fn("clampMin_", "torch", (f) => {
-  clampMin_ = f as never;
-}) as {
+export let clampMin_ = fn("clampMin_", "torch", swap) as {
   /**
    * max(input, min) elementwise: `min` a number or a tensor broadcast with the input.
    *
@@ -1116,9 +1020,7 @@ export let clampMin_ = fn("clampMin_", "torch", (f) => {
 };
 
 /** min(input, max) elementwise: `max` a number or a tensor broadcast with the input. */
-export let clampMax = fn("clampMax", "torch", (f) => {
-  clampMax = f as never;
-}) as {
+export let clampMax = fn("clampMax", "torch", swap) as {
   /**
    * min(input, max) elementwise: `max` a number or a tensor broadcast with the input.
    *
@@ -1164,9 +1066,7 @@ export let clampMax = fn("clampMax", "torch", (f) => {
 };
 
 /** In place: min(input, max) elementwise: `max` a number or a tensor broadcast with the input. */
-export let clampMax_ = fn("clampMax_", "torch", (f) => {
-  clampMax_ = f as never;
-}) as {
+export let clampMax_ = fn("clampMax_", "torch", swap) as {
   /**
    * min(input, max) elementwise: `max` a number or a tensor broadcast with the input.
    *
@@ -1212,9 +1112,7 @@ export let clampMax_ = fn("clampMax_", "torch", (f) => {
 };
 
 /** The error function of each element. */
-export let erf = fn("erf", "torch", (f) => {
-  erf = f as never;
-}) as {
+export let erf = fn("erf", "torch", swap) as {
   /**
    * The error function of each element.
    *
@@ -1225,9 +1123,7 @@ export let erf = fn("erf", "torch", (f) => {
 };
 
 /** In place: The error function of each element. */
-export let erf_ = fn("erf_", "torch", (f) => {
-  erf_ = f as never;
-}) as {
+export let erf_ = fn("erf_", "torch", swap) as {
   /**
    * The error function of each element.
    *
@@ -1238,9 +1134,7 @@ export let erf_ = fn("erf_", "torch", (f) => {
 };
 
 /** The hyperbolic tangent of each element. */
-export let tanh = fn("tanh", "torch", (f) => {
-  tanh = f as never;
-}) as {
+export let tanh = fn("tanh", "torch", swap) as {
   /**
    * The hyperbolic tangent of each element.
    *
@@ -1251,9 +1145,7 @@ export let tanh = fn("tanh", "torch", (f) => {
 };
 
 /** In place: The hyperbolic tangent of each element. */
-export let tanh_ = fn("tanh_", "torch", (f) => {
-  tanh_ = f as never;
-}) as {
+export let tanh_ = fn("tanh_", "torch", swap) as {
   /**
    * The hyperbolic tangent of each element.
    *
@@ -1264,9 +1156,7 @@ export let tanh_ = fn("tanh_", "torch", (f) => {
 };
 
 /** The logistic sigmoid 1 / (1 + exp(-x)) of each element. */
-export let sigmoid = fn("sigmoid", "torch", (f) => {
-  sigmoid = f as never;
-}) as {
+export let sigmoid = fn("sigmoid", "torch", swap) as {
   /**
    * The logistic sigmoid 1 / (1 + exp(-x)) of each element.
    *
@@ -1277,9 +1167,7 @@ export let sigmoid = fn("sigmoid", "torch", (f) => {
 };
 
 /** In place: The logistic sigmoid 1 / (1 + exp(-x)) of each element. */
-export let sigmoid_ = fn("sigmoid_", "torch", (f) => {
-  sigmoid_ = f as never;
-}) as {
+export let sigmoid_ = fn("sigmoid_", "torch", swap) as {
   /**
    * The logistic sigmoid 1 / (1 + exp(-x)) of each element.
    *
@@ -1290,9 +1178,7 @@ export let sigmoid_ = fn("sigmoid_", "torch", (f) => {
 };
 
 /** max(x, 0) for each element. */
-export let relu = fn("relu", "torch", (f) => {
-  relu = f as never;
-}) as {
+export let relu = fn("relu", "torch", swap) as {
   /**
    * max(x, 0) for each element.
    *
@@ -1303,9 +1189,7 @@ export let relu = fn("relu", "torch", (f) => {
 };
 
 /** In place: max(x, 0) for each element. */
-export let relu_ = fn("relu_", "torch", (f) => {
-  relu_ = f as never;
-}) as {
+export let relu_ = fn("relu_", "torch", swap) as {
   /**
    * max(x, 0) for each element.
    *
@@ -1316,9 +1200,7 @@ export let relu_ = fn("relu_", "torch", (f) => {
 };
 
 /** Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input. */
-export let clamp = fn("clamp", "torch", (f) => {
-  clamp = f as never;
-}) as {
+export let clamp = fn("clamp", "torch", swap) as {
   /**
    * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
    *
@@ -1425,9 +1307,7 @@ export let clamp = fn("clamp", "torch", (f) => {
 };
 
 /** In place: Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input. */
-export let clamp_ = fn("clamp_", "torch", (f) => {
-  clamp_ = f as never;
-}) as {
+export let clamp_ = fn("clamp_", "torch", swap) as {
   /**
    * Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
    *
@@ -1512,9 +1392,7 @@ export let clamp_ = fn("clamp_", "torch", (f) => {
 };
 
 /** other - alpha * input (Python's `number - tensor`). */
-export let rsub = fn("rsub", "torch", (f) => {
-  rsub = f as never;
-}) as {
+export let rsub = fn("rsub", "torch", swap) as {
   /**
    * other - alpha * input (Python's `number - tensor`).
    *
@@ -1553,9 +1431,7 @@ export let rsub = fn("rsub", "torch", (f) => {
 };
 
 /** The elementwise angle, in radians, of the point (`other`, `input`): atan(input / other) in the correct quadrant (broadcasting; integers compute in the default float dtype). */
-export let atan2 = fn("atan2", "torch", (f) => {
-  atan2 = f as never;
-}) as {
+export let atan2 = fn("atan2", "torch", swap) as {
   /**
    * The elementwise angle, in radians, of the point (`other`, `input`): atan(input / other) in the correct quadrant (broadcasting; integers compute in the default float dtype).
    *
@@ -1573,9 +1449,7 @@ export let atan2 = fn("atan2", "torch", (f) => {
 };
 
 /** `input == other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype. */
-export let eq = fn("eq", "torch", (f) => {
-  eq = f as never;
-}) as {
+export let eq = fn("eq", "torch", swap) as {
   /**
    * `input == other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
@@ -1621,9 +1495,7 @@ export let eq = fn("eq", "torch", (f) => {
 };
 
 /** `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype. */
-export let ne = fn("ne", "torch", (f) => {
-  ne = f as never;
-}) as {
+export let ne = fn("ne", "torch", swap) as {
   /**
    * `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
@@ -1669,9 +1541,7 @@ export let ne = fn("ne", "torch", (f) => {
 };
 
 /** `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype. */
-export let lt = fn("lt", "torch", (f) => {
-  lt = f as never;
-}) as {
+export let lt = fn("lt", "torch", swap) as {
   /**
    * `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
@@ -1717,9 +1587,7 @@ export let lt = fn("lt", "torch", (f) => {
 };
 
 /** `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype. */
-export let le = fn("le", "torch", (f) => {
-  le = f as never;
-}) as {
+export let le = fn("le", "torch", swap) as {
   /**
    * `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
@@ -1765,9 +1633,7 @@ export let le = fn("le", "torch", (f) => {
 };
 
 /** `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype. */
-export let gt = fn("gt", "torch", (f) => {
-  gt = f as never;
-}) as {
+export let gt = fn("gt", "torch", swap) as {
   /**
    * `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
@@ -1813,9 +1679,7 @@ export let gt = fn("gt", "torch", (f) => {
 };
 
 /** `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype. */
-export let ge = fn("ge", "torch", (f) => {
-  ge = f as never;
-}) as {
+export let ge = fn("ge", "torch", swap) as {
   /**
    * `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
@@ -1861,9 +1725,7 @@ export let ge = fn("ge", "torch", (f) => {
 };
 
 /** The logical and of two tensors (non-zero is true), as a bool tensor. */
-export let logicalAnd = fn("logicalAnd", "torch", (f) => {
-  logicalAnd = f as never;
-}) as {
+export let logicalAnd = fn("logicalAnd", "torch", swap) as {
   /**
    * The logical and of two tensors (non-zero is true), as a bool tensor.
    *
@@ -1881,9 +1743,7 @@ export let logicalAnd = fn("logicalAnd", "torch", (f) => {
 };
 
 /** The logical or of two tensors (non-zero is true), as a bool tensor. */
-export let logicalOr = fn("logicalOr", "torch", (f) => {
-  logicalOr = f as never;
-}) as {
+export let logicalOr = fn("logicalOr", "torch", swap) as {
   /**
    * The logical or of two tensors (non-zero is true), as a bool tensor.
    *
@@ -1901,9 +1761,7 @@ export let logicalOr = fn("logicalOr", "torch", (f) => {
 };
 
 /** The logical exclusive or of two tensors (non-zero is true), as a bool tensor. */
-export let logicalXor = fn("logicalXor", "torch", (f) => {
-  logicalXor = f as never;
-}) as {
+export let logicalXor = fn("logicalXor", "torch", swap) as {
   /**
    * The logical exclusive or of two tensors (non-zero is true), as a bool tensor.
    *
@@ -1921,9 +1779,7 @@ export let logicalXor = fn("logicalXor", "torch", (f) => {
 };
 
 /** The logical negation of each element (zero is false), as a bool tensor. */
-export let logicalNot = fn("logicalNot", "torch", (f) => {
-  logicalNot = f as never;
-}) as {
+export let logicalNot = fn("logicalNot", "torch", swap) as {
   /**
    * The logical negation of each element (zero is false), as a bool tensor.
    *
@@ -1934,9 +1790,7 @@ export let logicalNot = fn("logicalNot", "torch", (f) => {
 };
 
 /** Whether each element is NaN. */
-export let isnan = fn("isnan", "torch", (f) => {
-  isnan = f as never;
-}) as {
+export let isnan = fn("isnan", "torch", swap) as {
   /**
    * Whether each element is NaN.
    *
@@ -1947,9 +1801,7 @@ export let isnan = fn("isnan", "torch", (f) => {
 };
 
 /** Whether each element is finite (not NaN, not infinite). */
-export let isfinite = fn("isfinite", "torch", (f) => {
-  isfinite = f as never;
-}) as {
+export let isfinite = fn("isfinite", "torch", swap) as {
   /**
    * Whether each element is finite (not NaN, not infinite).
    *
@@ -1960,9 +1812,7 @@ export let isfinite = fn("isfinite", "torch", (f) => {
 };
 
 /** Whether each element is +inf or -inf. */
-export let isinf = fn("isinf", "torch", (f) => {
-  isinf = f as never;
-}) as {
+export let isinf = fn("isinf", "torch", swap) as {
   /**
    * Whether each element is +inf or -inf.
    *
@@ -1973,9 +1823,7 @@ export let isinf = fn("isinf", "torch", (f) => {
 };
 
 /** `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension. */
-export let where = fn("where", "torch", (f) => {
-  where = f as never;
-}) as {
+export let where = fn("where", "torch", swap) as {
   /**
    * `input` where `condition` holds, else `other` (all three broadcast; either operand may be a number). With only a condition: the coordinates of its non-zero elements, one tensor per dimension.
    *
@@ -2119,9 +1967,7 @@ export let where = fn("where", "torch", (f) => {
 };
 
 /** `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim). */
-export let maskedFill = fn("maskedFill", "torch", (f) => {
-  maskedFill = f as never;
-}) as {
+export let maskedFill = fn("maskedFill", "torch", swap) as {
   /**
    * `value` where `mask` is true, `input` elsewhere (mask broadcast; a tensor value must be 0-dim).
    *
@@ -2188,9 +2034,7 @@ export let maskedFill = fn("maskedFill", "torch", (f) => {
 };
 
 /** Whether every element satisfies |input - other| <= atol + rtol * |other| (same dtypes; NaNs equal with `equalNan`). */
-export let allclose = fn("allclose", "torch", (f) => {
-  allclose = f as never;
-}) as {
+export let allclose = fn("allclose", "torch", swap) as {
   /**
    * Whether every element satisfies |input - other| <= atol + rtol * |other| (same dtypes; NaNs equal with `equalNan`).
    *
@@ -2247,9 +2091,7 @@ export let allclose = fn("allclose", "torch", (f) => {
 };
 
 /** Whether the two tensors have the same shape and the same values. */
-export let equal = fn("equal", "torch", (f) => {
-  equal = f as never;
-}) as {
+export let equal = fn("equal", "torch", swap) as {
   /**
    * Whether the two tensors have the same shape and the same values.
    *
@@ -2267,9 +2109,7 @@ export let equal = fn("equal", "torch", (f) => {
 };
 
 /** Sum of all elements, or over `dim` (keeping reduced dims of size 1 with `keepdim`). */
-export let sum = fn("sum", "torch", (f) => {
-  sum = f as never;
-}) as {
+export let sum = fn("sum", "torch", swap) as {
   /**
    * Sum of all elements, or over `dim` (keeping reduced dims of size 1 with `keepdim`).
    *
@@ -2318,9 +2158,7 @@ export let sum = fn("sum", "torch", (f) => {
 };
 
 /** Mean of all elements, or over `dim` (floating-point inputs, or with `dtype`). */
-export let mean = fn("mean", "torch", (f) => {
-  mean = f as never;
-}) as {
+export let mean = fn("mean", "torch", swap) as {
   /**
    * Mean of all elements, or over `dim` (floating-point inputs, or with `dtype`).
    *
@@ -2369,9 +2207,7 @@ export let mean = fn("mean", "torch", (f) => {
 };
 
 /** Product of all elements, or over `dim` (integer inputs multiply in int64 unless `dtype`). */
-export let prod = fn("prod", "torch", (f) => {
-  prod = f as never;
-}) as {
+export let prod = fn("prod", "torch", swap) as {
   /**
    * Product of all elements, or over `dim` (integer inputs multiply in int64 unless `dtype`).
    *
@@ -2415,9 +2251,7 @@ export let prod = fn("prod", "torch", (f) => {
 };
 
 /** The largest element; the elementwise maximum with `other`; or along `dim`, `{ values, indices }`. */
-export let max = fn("max", "torch", (f) => {
-  max = f as never;
-}) as {
+export let max = fn("max", "torch", swap) as {
   /**
    * The largest element; the elementwise maximum with `other`; or along `dim`, `{ values, indices }`.
    *
@@ -2496,9 +2330,7 @@ export let max = fn("max", "torch", (f) => {
 };
 
 /** The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`. */
-export let min = fn("min", "torch", (f) => {
-  min = f as never;
-}) as {
+export let min = fn("min", "torch", swap) as {
   /**
    * The smallest element; the elementwise minimum with `other`; or along `dim`, `{ values, indices }`.
    *
@@ -2577,9 +2409,7 @@ export let min = fn("min", "torch", (f) => {
 };
 
 /** The largest elements over `dim` (all dims by default); gradient shared among ties. */
-export let amax = fn("amax", "torch", (f) => {
-  amax = f as never;
-}) as {
+export let amax = fn("amax", "torch", swap) as {
   /**
    * The largest elements over `dim` (all dims by default); gradient shared among ties.
    *
@@ -2616,9 +2446,7 @@ export let amax = fn("amax", "torch", (f) => {
 };
 
 /** The smallest elements over `dim` (all dims by default); gradient shared among ties. */
-export let amin = fn("amin", "torch", (f) => {
-  amin = f as never;
-}) as {
+export let amin = fn("amin", "torch", swap) as {
   /**
    * The smallest elements over `dim` (all dims by default); gradient shared among ties.
    *
@@ -2655,9 +2483,7 @@ export let amin = fn("amin", "torch", (f) => {
 };
 
 /** Index of the largest element (of the flattened input), or along `dim` (int64). */
-export let argmax = fn("argmax", "torch", (f) => {
-  argmax = f as never;
-}) as {
+export let argmax = fn("argmax", "torch", swap) as {
   /**
    * Index of the largest element (of the flattened input), or along `dim` (int64).
    *
@@ -2685,9 +2511,7 @@ export let argmax = fn("argmax", "torch", (f) => {
 };
 
 /** Index of the smallest element (of the flattened input), or along `dim` (int64). */
-export let argmin = fn("argmin", "torch", (f) => {
-  argmin = f as never;
-}) as {
+export let argmin = fn("argmin", "torch", swap) as {
   /**
    * Index of the smallest element (of the flattened input), or along `dim` (int64).
    *
@@ -2715,9 +2539,7 @@ export let argmin = fn("argmin", "torch", (f) => {
 };
 
 /** Variance over `dim` (all dims by default), dividing by N - correction (Bessel's: 1). */
-let var_ = fn("var", "torch", (f) => {
-  var_ = f as never;
-}) as {
+let var_ = fn("var", "torch", swap) as {
   /**
    * Variance over `dim` (all dims by default), dividing by N - correction (Bessel's: 1).
    *
@@ -2813,9 +2635,7 @@ let var_ = fn("var", "torch", (f) => {
 export { var_ as var };
 
 /** Standard deviation over `dim` (all dims by default), dividing by N - correction. */
-export let std = fn("std", "torch", (f) => {
-  std = f as never;
-}) as {
+export let std = fn("std", "torch", swap) as {
   /**
    * Standard deviation over `dim` (all dims by default), dividing by N - correction.
    *
@@ -2910,9 +2730,7 @@ export let std = fn("std", "torch", (f) => {
 };
 
 /** The p-norm over `dim` (all dims by default): p a number, "fro" (default) or "nuc" (not supported). */
-export let norm = fn("norm", "torch", (f) => {
-  norm = f as never;
-}) as {
+export let norm = fn("norm", "torch", swap) as {
   /**
    * The p-norm over `dim` (all dims by default): p a number, "fro" (default) or "nuc" (not supported).
    *
@@ -3001,9 +2819,7 @@ export let norm = fn("norm", "torch", (f) => {
 };
 
 /** log(sum(exp(x))) over `dim`, computed stably (integer inputs as floats). */
-export let logsumexp = fn("logsumexp", "torch", (f) => {
-  logsumexp = f as never;
-}) as {
+export let logsumexp = fn("logsumexp", "torch", swap) as {
   /**
    * log(sum(exp(x))) over `dim`, computed stably (integer inputs as floats).
    *
@@ -3040,9 +2856,7 @@ export let logsumexp = fn("logsumexp", "torch", (f) => {
 };
 
 /** Running sums along `dim` (integer inputs sum in int64 unless `dtype`). */
-export let cumsum = fn("cumsum", "torch", (f) => {
-  cumsum = f as never;
-}) as {
+export let cumsum = fn("cumsum", "torch", swap) as {
   /**
    * Running sums along `dim` (integer inputs sum in int64 unless `dtype`).
    *
@@ -3060,9 +2874,7 @@ export let cumsum = fn("cumsum", "torch", (f) => {
 };
 
 /** exp(x) / sum(exp(x)) along `dim` (computed in `dtype` when given). */
-export let softmax = fn("softmax", "torch", (f) => {
-  softmax = f as never;
-}) as {
+export let softmax = fn("softmax", "torch", swap) as {
   /**
    * exp(x) / sum(exp(x)) along `dim` (computed in `dtype` when given).
    *
@@ -3087,9 +2899,7 @@ export let softmax = fn("softmax", "torch", (f) => {
 };
 
 /** x - logsumexp(x) along `dim` (computed in `dtype` when given). */
-export let logSoftmax = fn("logSoftmax", "torch", (f) => {
-  logSoftmax = f as never;
-}) as {
+export let logSoftmax = fn("logSoftmax", "torch", swap) as {
   /**
    * x - logsumexp(x) along `dim` (computed in `dtype` when given).
    *
@@ -3114,9 +2924,7 @@ export let logSoftmax = fn("logSoftmax", "torch", (f) => {
 };
 
 /** Whether any element is non-zero, or along `dim` (a bool tensor). */
-export let any = fn("any", "torch", (f) => {
-  any = f as never;
-}) as {
+export let any = fn("any", "torch", swap) as {
   /**
    * Whether any element is non-zero, or along `dim` (a bool tensor).
    *
@@ -3148,9 +2956,7 @@ export let any = fn("any", "torch", (f) => {
 };
 
 /** Whether every element is non-zero, or along `dim` (a bool tensor). */
-export let all = fn("all", "torch", (f) => {
-  all = f as never;
-}) as {
+export let all = fn("all", "torch", swap) as {
   /**
    * Whether every element is non-zero, or along `dim` (a bool tensor).
    *
@@ -3182,9 +2988,7 @@ export let all = fn("all", "torch", (f) => {
 };
 
 /** The number of elements (a number). */
-export let numel = fn("numel", "torch", (f) => {
-  numel = f as never;
-}) as {
+export let numel = fn("numel", "torch", swap) as {
   /**
    * The number of elements (a number).
    *
@@ -3195,9 +2999,7 @@ export let numel = fn("numel", "torch", (f) => {
 };
 
 /** Running products along `dim` (integer and bool inputs multiply in int64 unless `dtype`). */
-export let cumprod = fn("cumprod", "torch", (f) => {
-  cumprod = f as never;
-}) as {
+export let cumprod = fn("cumprod", "torch", swap) as {
   /**
    * Running products along `dim` (integer and bool inputs multiply in int64 unless `dtype`).
    *
@@ -3215,9 +3017,7 @@ export let cumprod = fn("cumprod", "torch", (f) => {
 };
 
 /** The running maximum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index). */
-export let cummax = fn("cummax", "torch", (f) => {
-  cummax = f as never;
-}) as {
+export let cummax = fn("cummax", "torch", swap) as {
   /**
    * The running maximum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index).
    *
@@ -3256,9 +3056,7 @@ export let cummax = fn("cummax", "torch", (f) => {
 };
 
 /** The running minimum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index). */
-export let cummin = fn("cummin", "torch", (f) => {
-  cummin = f as never;
-}) as {
+export let cummin = fn("cummin", "torch", swap) as {
   /**
    * The running minimum along `dim` and the index it came from (`{ values, indices }`; NaN propagates, ties take the later index).
    *
@@ -3297,9 +3095,7 @@ export let cummin = fn("cummin", "torch", (f) => {
 };
 
 /** Running log(sum(exp(x))) along `dim`, computed stably (floating inputs). */
-export let logcumsumexp = fn("logcumsumexp", "torch", (f) => {
-  logcumsumexp = f as never;
-}) as {
+export let logcumsumexp = fn("logcumsumexp", "torch", swap) as {
   /**
    * Running log(sum(exp(x))) along `dim`, computed stably (floating inputs).
    *
@@ -3317,9 +3113,7 @@ export let logcumsumexp = fn("logcumsumexp", "torch", (f) => {
 };
 
 /** Sum over `dim` (all dims by default) treating NaN as zero. */
-export let nansum = fn("nansum", "torch", (f) => {
-  nansum = f as never;
-}) as {
+export let nansum = fn("nansum", "torch", swap) as {
   /**
    * Sum over `dim` (all dims by default) treating NaN as zero.
    *
@@ -3361,9 +3155,7 @@ export let nansum = fn("nansum", "torch", (f) => {
 };
 
 /** Mean over `dim` (all dims by default) of the elements that are not NaN. */
-export let nanmean = fn("nanmean", "torch", (f) => {
-  nanmean = f as never;
-}) as {
+export let nanmean = fn("nanmean", "torch", swap) as {
   /**
    * Mean over `dim` (all dims by default) of the elements that are not NaN.
    *
@@ -3405,9 +3197,7 @@ export let nanmean = fn("nanmean", "torch", (f) => {
 };
 
 /** The variance and the mean over `dim` (all dims by default) in one pass: `[var, mean]`. */
-export let varMean = fn("varMean", "torch", (f) => {
-  varMean = f as never;
-}) as {
+export let varMean = fn("varMean", "torch", swap) as {
   /**
    * The variance and the mean over `dim` (all dims by default) in one pass: `[var, mean]`.
    *
@@ -3495,9 +3285,7 @@ export let varMean = fn("varMean", "torch", (f) => {
 };
 
 /** The standard deviation and the mean over `dim` (all dims by default) in one pass: `[std, mean]`. */
-export let stdMean = fn("stdMean", "torch", (f) => {
-  stdMean = f as never;
-}) as {
+export let stdMean = fn("stdMean", "torch", swap) as {
   /**
    * The standard deviation and the mean over `dim` (all dims by default) in one pass: `[std, mean]`.
    *
@@ -3585,9 +3373,7 @@ export let stdMean = fn("stdMean", "torch", (f) => {
 };
 
 /** The smallest and largest elements, over all elements or along `dim`: `{ min, max }`. */
-export let aminmax = fn("aminmax", "torch", (f) => {
-  aminmax = f as never;
-}) as {
+export let aminmax = fn("aminmax", "torch", swap) as {
   /**
    * The smallest and largest elements, over all elements or along `dim`: `{ min, max }`.
    *
@@ -3608,9 +3394,7 @@ export let aminmax = fn("aminmax", "torch", (f) => {
 };
 
 /** The number of non-zero elements over `dim` (all dims by default), as int64. */
-export let countNonzero = fn("countNonzero", "torch", (f) => {
-  countNonzero = f as never;
-}) as {
+export let countNonzero = fn("countNonzero", "torch", swap) as {
   /**
    * The number of non-zero elements over `dim` (all dims by default), as int64.
    *
@@ -3642,9 +3426,7 @@ export let countNonzero = fn("countNonzero", "torch", (f) => {
 };
 
 /** The p-norm of input - other (broadcasting), over all elements. */
-export let dist = fn("dist", "torch", (f) => {
-  dist = f as never;
-}) as {
+export let dist = fn("dist", "torch", swap) as {
   /**
    * The p-norm of input - other (broadcasting), over all elements.
    *
@@ -3669,9 +3451,7 @@ export let dist = fn("dist", "torch", (f) => {
 };
 
 /** Each slice along `dim` whose p-norm exceeds `maxnorm` scaled down to norm `maxnorm`. */
-export let renorm = fn("renorm", "torch", (f) => {
-  renorm = f as never;
-}) as {
+export let renorm = fn("renorm", "torch", swap) as {
   /**
    * Each slice along `dim` whose p-norm exceeds `maxnorm` scaled down to norm `maxnorm`.
    *
@@ -3721,9 +3501,7 @@ export let renorm = fn("renorm", "torch", (f) => {
 };
 
 /** The n-th forward difference along `dim` (after concatenating `prepend` and `append`). */
-export let diff = fn("diff", "torch", (f) => {
-  diff = f as never;
-}) as {
+export let diff = fn("diff", "torch", swap) as {
   /**
    * The n-th forward difference along `dim` (after concatenating `prepend` and `append`).
    *
@@ -3798,9 +3576,7 @@ export let diff = fn("diff", "torch", (f) => {
 };
 
 /** The integral of y along `dim` by the trapezoid rule, with sample points `x` or spacing `dx`. */
-export let trapezoid = fn("trapezoid", "torch", (f) => {
-  trapezoid = f as never;
-}) as {
+export let trapezoid = fn("trapezoid", "torch", swap) as {
   /**
    * The integral of y along `dim` by the trapezoid rule, with sample points `x` or spacing `dx`.
    *
@@ -3825,9 +3601,7 @@ export let trapezoid = fn("trapezoid", "torch", (f) => {
 };
 
 /** The integral of y along `dim` by the trapezoid rule, with sample points `x` or spacing `dx`. */
-export let trapz = fn("trapz", "torch", (f) => {
-  trapz = f as never;
-}) as {
+export let trapz = fn("trapz", "torch", swap) as {
   /**
    * The integral of y along `dim` by the trapezoid rule, with sample points `x` or spacing `dx`.
    *
@@ -3852,9 +3626,7 @@ export let trapz = fn("trapz", "torch", (f) => {
 };
 
 /** The running trapezoid-rule integral of y along `dim`, with sample points `x` or spacing `dx`. */
-export let cumulativeTrapezoid = fn("cumulativeTrapezoid", "torch", (f) => {
-  cumulativeTrapezoid = f as never;
-}) as {
+export let cumulativeTrapezoid = fn("cumulativeTrapezoid", "torch", swap) as {
   /**
    * The running trapezoid-rule integral of y along `dim`, with sample points `x` or spacing `dx`.
    *
@@ -3879,9 +3651,7 @@ export let cumulativeTrapezoid = fn("cumulativeTrapezoid", "torch", (f) => {
 };
 
 /** The covariance matrix of the variables in the rows (observations in the columns), optionally weighted by `fweights` and `aweights`. */
-export let cov = fn("cov", "torch", (f) => {
-  cov = f as never;
-}) as {
+export let cov = fn("cov", "torch", swap) as {
   /**
    * The covariance matrix of the variables in the rows (observations in the columns), optionally weighted by `fweights` and `aweights`.
    *
@@ -3895,9 +3665,7 @@ export let cov = fn("cov", "torch", (f) => {
 };
 
 /** The Pearson correlation coefficients of the variables in the rows, clipped to [-1, 1]. */
-export let corrcoef = fn("corrcoef", "torch", (f) => {
-  corrcoef = f as never;
-}) as {
+export let corrcoef = fn("corrcoef", "torch", swap) as {
   /**
    * The Pearson correlation coefficients of the variables in the rows, clipped to [-1, 1].
    *
@@ -3908,9 +3676,7 @@ export let corrcoef = fn("corrcoef", "torch", (f) => {
 };
 
 /** conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups. */
-export let conv1d = fn("conv1d", "torch", (f) => {
-  conv1d = f as never;
-}) as {
+export let conv1d = fn("conv1d", "torch", swap) as {
   /**
    * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
    *
@@ -4246,9 +4012,7 @@ export let conv1d = fn("conv1d", "torch", (f) => {
 };
 
 /** conv_transpose1d(x, weight, bias): the 1-D transposed convolution (the adjoint of conv1d), weight [in, out/groups, ...]. */
-export let convTranspose1d = fn("convTranspose1d", "torch", (f) => {
-  convTranspose1d = f as never;
-}) as {
+export let convTranspose1d = fn("convTranspose1d", "torch", swap) as {
   /**
    * conv_transpose1d(x, weight, bias): the 1-D transposed convolution (the adjoint of conv1d), weight [in, out/groups, ...].
    *
@@ -4389,9 +4153,7 @@ export let convTranspose1d = fn("convTranspose1d", "torch", (f) => {
 };
 
 /** conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups. */
-export let conv2d = fn("conv2d", "torch", (f) => {
-  conv2d = f as never;
-}) as {
+export let conv2d = fn("conv2d", "torch", swap) as {
   /**
    * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
    *
@@ -4727,9 +4489,7 @@ export let conv2d = fn("conv2d", "torch", (f) => {
 };
 
 /** conv_transpose2d(x, weight, bias): the 2-D transposed convolution (the adjoint of conv2d), weight [in, out/groups, ...]. */
-export let convTranspose2d = fn("convTranspose2d", "torch", (f) => {
-  convTranspose2d = f as never;
-}) as {
+export let convTranspose2d = fn("convTranspose2d", "torch", swap) as {
   /**
    * conv_transpose2d(x, weight, bias): the 2-D transposed convolution (the adjoint of conv2d), weight [in, out/groups, ...].
    *
@@ -4870,9 +4630,7 @@ export let convTranspose2d = fn("convTranspose2d", "torch", (f) => {
 };
 
 /** conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups. */
-export let conv3d = fn("conv3d", "torch", (f) => {
-  conv3d = f as never;
-}) as {
+export let conv3d = fn("conv3d", "torch", swap) as {
   /**
    * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
    *
@@ -5208,9 +4966,7 @@ export let conv3d = fn("conv3d", "torch", (f) => {
 };
 
 /** conv_transpose3d(x, weight, bias): the 3-D transposed convolution (the adjoint of conv3d), weight [in, out/groups, ...]. */
-export let convTranspose3d = fn("convTranspose3d", "torch", (f) => {
-  convTranspose3d = f as never;
-}) as {
+export let convTranspose3d = fn("convTranspose3d", "torch", swap) as {
   /**
    * conv_transpose3d(x, weight, bias): the 3-D transposed convolution (the adjoint of conv3d), weight [in, out/groups, ...].
    *
@@ -5351,9 +5107,7 @@ export let convTranspose3d = fn("convTranspose3d", "torch", (f) => {
 };
 
 /** conv_tbc(x, weight, bias, pad): 1-D convolution of a [time, batch, channels] input with a [kernel, in, out] weight (fairseq's layout). */
-export let convTbc = fn("convTbc", "torch", (f) => {
-  convTbc = f as never;
-}) as {
+export let convTbc = fn("convTbc", "torch", swap) as {
   /**
    * conv_tbc(x, weight, bias, pad): 1-D convolution of a [time, batch, channels] input with a [kernel, in, out] weight (fairseq's layout).
    *
@@ -5385,9 +5139,7 @@ export let convTbc = fn("convTbc", "torch", (f) => {
 };
 
 /** torch.max_pool2d(x, kernel_size): the maximum of each window (the builtin F.max_pool2d calls). */
-export let maxPool2d = fn("maxPool2d", "torch", (f) => {
-  maxPool2d = f as never;
-}) as {
+export let maxPool2d = fn("maxPool2d", "torch", swap) as {
   /**
    * torch.max_pool2d(x, kernel_size): the maximum of each window (the builtin F.max_pool2d calls).
    *
@@ -5480,9 +5232,7 @@ export let maxPool2d = fn("maxPool2d", "torch", (f) => {
 };
 
 /** torch.max_pool3d(x, kernel_size): the maximum of each window (the builtin F.max_pool3d calls). */
-export let maxPool3d = fn("maxPool3d", "torch", (f) => {
-  maxPool3d = f as never;
-}) as {
+export let maxPool3d = fn("maxPool3d", "torch", swap) as {
   /**
    * torch.max_pool3d(x, kernel_size): the maximum of each window (the builtin F.max_pool3d calls).
    *
@@ -5575,9 +5325,7 @@ export let maxPool3d = fn("maxPool3d", "torch", (f) => {
 };
 
 /** torch.max_pool1d(x, kernel_size): the maximum of each window along the last dim (the builtin F.max_pool1d calls). */
-export let maxPool1d = fn("maxPool1d", "torch", (f) => {
-  maxPool1d = f as never;
-}) as {
+export let maxPool1d = fn("maxPool1d", "torch", swap) as {
   /**
    * torch.max_pool1d(x, kernel_size): the maximum of each window along the last dim (the builtin F.max_pool1d calls).
    *
@@ -5670,9 +5418,7 @@ export let maxPool1d = fn("maxPool1d", "torch", (f) => {
 };
 
 /** torch.max_pool1d_with_indices(x, kernel_size): `[values, indices]` of 1-D max pooling. */
-export let maxPool1dWithIndices = fn("maxPool1dWithIndices", "torch", (f) => {
-  maxPool1dWithIndices = f as never;
-}) as {
+export let maxPool1dWithIndices = fn("maxPool1dWithIndices", "torch", swap) as {
   /**
    * torch.max_pool1d_with_indices(x, kernel_size): `[values, indices]` of 1-D max pooling.
    *
@@ -5765,9 +5511,7 @@ export let maxPool1dWithIndices = fn("maxPool1dWithIndices", "torch", (f) => {
 };
 
 /** avg_pool1d(x, kernel_size): the mean of each window along the last dim. */
-export let avgPool1d = fn("avgPool1d", "torch", (f) => {
-  avgPool1d = f as never;
-}) as {
+export let avgPool1d = fn("avgPool1d", "torch", swap) as {
   /**
    * avg_pool1d(x, kernel_size): the mean of each window along the last dim.
    *
@@ -5860,9 +5604,7 @@ export let avgPool1d = fn("avgPool1d", "torch", (f) => {
 };
 
 /** adaptive_avg_pool1d(x, output_size): average pooling of the last dim to a fixed size. */
-export let adaptiveAvgPool1d = fn("adaptiveAvgPool1d", "torch", (f) => {
-  adaptiveAvgPool1d = f as never;
-}) as {
+export let adaptiveAvgPool1d = fn("adaptiveAvgPool1d", "torch", swap) as {
   /**
    * adaptive_avg_pool1d(x, output_size): average pooling of the last dim to a fixed size.
    *
@@ -5880,9 +5622,7 @@ export let adaptiveAvgPool1d = fn("adaptiveAvgPool1d", "torch", (f) => {
 };
 
 /** torch.adaptive_max_pool1d(x, output_size): `[values, indices]` of adaptive max pooling along the last dim. */
-export let adaptiveMaxPool1d = fn("adaptiveMaxPool1d", "torch", (f) => {
-  adaptiveMaxPool1d = f as never;
-}) as {
+export let adaptiveMaxPool1d = fn("adaptiveMaxPool1d", "torch", swap) as {
   /**
    * torch.adaptive_max_pool1d(x, output_size): `[values, indices]` of adaptive max pooling along the last dim.
    *
@@ -5900,9 +5640,7 @@ export let adaptiveMaxPool1d = fn("adaptiveMaxPool1d", "torch", (f) => {
 };
 
 /** The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order. */
-export let sort = fn("sort", "torch", (f) => {
-  sort = f as never;
-}) as {
+export let sort = fn("sort", "torch", swap) as {
   /**
    * The elements sorted along `dim` (NaN largest), `{ values, indices }`; `stable` keeps ties in order.
    *
@@ -5977,9 +5715,7 @@ export let sort = fn("sort", "torch", (f) => {
 };
 
 /** The indices that sort the elements along `dim` (int64); `stable` keeps ties in order. */
-export let argsort = fn("argsort", "torch", (f) => {
-  argsort = f as never;
-}) as {
+export let argsort = fn("argsort", "torch", swap) as {
   /**
    * The indices that sort the elements along `dim` (int64); `stable` keeps ties in order.
    *
@@ -6011,9 +5747,7 @@ export let argsort = fn("argsort", "torch", (f) => {
 };
 
 /** The elements sorted along the first dim (torch.sort(input, 0).values). */
-export let msort = fn("msort", "torch", (f) => {
-  msort = f as never;
-}) as {
+export let msort = fn("msort", "torch", swap) as {
   /**
    * The elements sorted along the first dim (torch.sort(input, 0).values).
    *
@@ -6024,9 +5758,7 @@ export let msort = fn("msort", "torch", (f) => {
 };
 
 /** The `k` largest (or smallest) elements along `dim`, `{ values, indices }`. */
-export let topk = fn("topk", "torch", (f) => {
-  topk = f as never;
-}) as {
+export let topk = fn("topk", "torch", swap) as {
   /**
    * The `k` largest (or smallest) elements along `dim`, `{ values, indices }`.
    *
@@ -6125,9 +5857,7 @@ export let topk = fn("topk", "torch", (f) => {
 };
 
 /** The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`. */
-export let kthvalue = fn("kthvalue", "torch", (f) => {
-  kthvalue = f as never;
-}) as {
+export let kthvalue = fn("kthvalue", "torch", swap) as {
   /**
    * The `k`-th smallest element along `dim` (NaN largest), `{ values, indices }`.
    *
@@ -6205,9 +5935,7 @@ export let kthvalue = fn("kthvalue", "torch", (f) => {
 };
 
 /** The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`. */
-export let median = fn("median", "torch", (f) => {
-  median = f as never;
-}) as {
+export let median = fn("median", "torch", swap) as {
   /**
    * The median (the lower middle element; NaN if any) of all elements, or along `dim` with `{ values, indices }`.
    *
@@ -6272,9 +6000,7 @@ export let median = fn("median", "torch", (f) => {
 };
 
 /** The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`. */
-export let nanmedian = fn("nanmedian", "torch", (f) => {
-  nanmedian = f as never;
-}) as {
+export let nanmedian = fn("nanmedian", "torch", swap) as {
   /**
    * The median ignoring NaNs (the lower middle element) of all elements, or along `dim` with `{ values, indices }`.
    *
@@ -6339,9 +6065,7 @@ export let nanmedian = fn("nanmedian", "torch", (f) => {
 };
 
 /** The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`. */
-export let mode = fn("mode", "torch", (f) => {
-  mode = f as never;
-}) as {
+export let mode = fn("mode", "torch", swap) as {
   /**
    * The most frequent value along `dim` (the smallest of equally frequent ones), `{ values, indices }`.
    *
@@ -6399,9 +6123,7 @@ export let mode = fn("mode", "torch", (f) => {
 };
 
 /** Where each value would be inserted into the sorted innermost rows of `sorted_sequence` (int64, or int32 with `out_int32`). */
-export let searchsorted = fn("searchsorted", "torch", (f) => {
-  searchsorted = f as never;
-}) as {
+export let searchsorted = fn("searchsorted", "torch", swap) as {
   /**
    * Where each value would be inserted into the sorted innermost rows of `sorted_sequence` (int64, or int32 with `out_int32`).
    *
@@ -6466,9 +6188,7 @@ export let searchsorted = fn("searchsorted", "torch", (f) => {
 };
 
 /** The index of the bucket of each value among the 1-D sorted `boundaries` (int64, or int32 with `out_int32`). */
-export let bucketize = fn("bucketize", "torch", (f) => {
-  bucketize = f as never;
-}) as {
+export let bucketize = fn("bucketize", "torch", swap) as {
   /**
    * The index of the bucket of each value among the 1-D sorted `boundaries` (int64, or int32 with `out_int32`).
    *
@@ -6514,9 +6234,7 @@ export let bucketize = fn("bucketize", "torch", (f) => {
 };
 
 /** A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0). */
-export let histc = fn("histc", "torch", (f) => {
-  histc = f as never;
-}) as {
+export let histc = fn("histc", "torch", swap) as {
   /**
    * A histogram of `bins` equal-width bins over [min, max] (the data's range when both are 0).
    *
@@ -6571,9 +6289,7 @@ export let histc = fn("histc", "torch", (f) => {
 };
 
 /** The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value). */
-export let bincount = fn("bincount", "torch", (f) => {
-  bincount = f as never;
-}) as {
+export let bincount = fn("bincount", "torch", swap) as {
   /**
    * The number of occurrences of each value of a 1-D non-negative integer tensor (or the sum of `weights` per value).
    *
@@ -6598,9 +6314,7 @@ export let bincount = fn("bincount", "torch", (f) => {
 };
 
 /** The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`. */
-export let unique = fn("unique", "torch", (f) => {
-  unique = f as never;
-}) as {
+export let unique = fn("unique", "torch", swap) as {
   /**
    * The distinct elements, sorted (or the distinct slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
    *
@@ -6668,9 +6382,7 @@ export let unique = fn("unique", "torch", (f) => {
 };
 
 /** One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`. */
-export let uniqueConsecutive = fn("uniqueConsecutive", "torch", (f) => {
-  uniqueConsecutive = f as never;
-}) as {
+export let uniqueConsecutive = fn("uniqueConsecutive", "torch", swap) as {
   /**
    * One element of each run of equal consecutive elements (or slices along `dim`); `[output, inverse?, counts?]` with `return_inverse` / `return_counts`.
    *
@@ -6714,9 +6426,7 @@ export let uniqueConsecutive = fn("uniqueConsecutive", "torch", (f) => {
 };
 
 /** threshold(x, threshold, value) = x where x > threshold, else value. */
-export let threshold = fn("threshold", "torch", (f) => {
-  threshold = f as never;
-}) as {
+export let threshold = fn("threshold", "torch", swap) as {
   /**
    * threshold(x, threshold, value) = x where x > threshold, else value.
    *
@@ -6753,9 +6463,7 @@ export let threshold = fn("threshold", "torch", (f) => {
 };
 
 /** In place: threshold(x, threshold, value) written into x. */
-export let threshold_ = fn("threshold_", "torch", (f) => {
-  threshold_ = f as never;
-}) as {
+export let threshold_ = fn("threshold_", "torch", swap) as {
   /**
    * In place: threshold(x, threshold, value) written into x.
    *
@@ -6780,9 +6488,7 @@ export let threshold_ = fn("threshold_", "torch", (f) => {
 };
 
 /** hardshrink(x, lambd) = x where |x| > lambd, else 0. */
-export let hardshrink = fn("hardshrink", "torch", (f) => {
-  hardshrink = f as never;
-}) as {
+export let hardshrink = fn("hardshrink", "torch", swap) as {
   /**
    * hardshrink(x, lambd) = x where |x| > lambd, else 0.
    *
@@ -6800,9 +6506,7 @@ export let hardshrink = fn("hardshrink", "torch", (f) => {
 };
 
 /** prelu(x, weight) = x where x > 0, else weight * x (one weight, or one per channel). */
-export let prelu = fn("prelu", "torch", (f) => {
-  prelu = f as never;
-}) as {
+export let prelu = fn("prelu", "torch", swap) as {
   /**
    * prelu(x, weight) = x where x > 0, else weight * x (one weight, or one per channel).
    *
@@ -6820,9 +6524,7 @@ export let prelu = fn("prelu", "torch", (f) => {
 };
 
 /** Randomized leaky ReLU: in training x * r below 0 with r ~ U(lower, upper) per element; in eval leaky_relu with slope (lower + upper) / 2. */
-export let rrelu = fn("rrelu", "torch", (f) => {
-  rrelu = f as never;
-}) as {
+export let rrelu = fn("rrelu", "torch", swap) as {
   /**
    * Randomized leaky ReLU: in training x * r below 0 with r ~ U(lower, upper) per element; in eval leaky_relu with slope (lower + upper) / 2.
    *
@@ -6890,9 +6592,7 @@ export let rrelu = fn("rrelu", "torch", (f) => {
 };
 
 /** In place: rrelu(x, lower, upper, training) written into x. */
-export let rrelu_ = fn("rrelu_", "torch", (f) => {
-  rrelu_ = f as never;
-}) as {
+export let rrelu_ = fn("rrelu_", "torch", swap) as {
   /**
    * In place: rrelu(x, lower, upper, training) written into x.
    *
@@ -6960,9 +6660,7 @@ export let rrelu_ = fn("rrelu_", "torch", (f) => {
 };
 
 /** celu(x, alpha) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1)). */
-export let celu = fn("celu", "torch", (f) => {
-  celu = f as never;
-}) as {
+export let celu = fn("celu", "torch", swap) as {
   /**
    * celu(x, alpha) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1)).
    *
@@ -6980,9 +6678,7 @@ export let celu = fn("celu", "torch", (f) => {
 };
 
 /** selu(x) = scale * elu(x, alpha) with the self-normalising constants. */
-export let selu = fn("selu", "torch", (f) => {
-  selu = f as never;
-}) as {
+export let selu = fn("selu", "torch", swap) as {
   /**
    * selu(x) = scale * elu(x, alpha) with the self-normalising constants.
    *
@@ -6993,9 +6689,7 @@ export let selu = fn("selu", "torch", (f) => {
 };
 
 /** In place: celu(x) written into x. */
-export let celu_ = fn("celu_", "torch", (f) => {
-  celu_ = f as never;
-}) as {
+export let celu_ = fn("celu_", "torch", swap) as {
   /**
    * In place: celu(x) written into x.
    *
@@ -7013,9 +6707,7 @@ export let celu_ = fn("celu_", "torch", (f) => {
 };
 
 /** In place: selu(x) written into x. */
-export let selu_ = fn("selu_", "torch", (f) => {
-  selu_ = f as never;
-}) as {
+export let selu_ = fn("selu_", "torch", swap) as {
   /**
    * In place: selu(x) written into x.
    *
@@ -7026,9 +6718,7 @@ export let selu_ = fn("selu_", "torch", (f) => {
 };
 
 /** dropout(input, p, train): drop elements with probability p and scale the rest by 1/(1-p), when training. */
-export let dropout = fn("dropout", "torch", (f) => {
-  dropout = f as never;
-}) as {
+export let dropout = fn("dropout", "torch", swap) as {
   /**
    * dropout(input, p, train): drop elements with probability p and scale the rest by 1/(1-p), when training.
    *
@@ -7053,9 +6743,7 @@ export let dropout = fn("dropout", "torch", (f) => {
 };
 
 /** In place: dropout(self, p, train) written into self. */
-export let dropout_ = fn("dropout_", "torch", (f) => {
-  dropout_ = f as never;
-}) as {
+export let dropout_ = fn("dropout_", "torch", swap) as {
   /**
    * In place: dropout(self, p, train) written into self.
    *
@@ -7080,9 +6768,7 @@ export let dropout_ = fn("dropout_", "torch", (f) => {
 };
 
 /** feature_dropout(input, p, train): drop whole channels (dim 1) with probability p and scale the rest by 1/(1-p), when training. */
-export let featureDropout = fn("featureDropout", "torch", (f) => {
-  featureDropout = f as never;
-}) as {
+export let featureDropout = fn("featureDropout", "torch", swap) as {
   /**
    * feature_dropout(input, p, train): drop whole channels (dim 1) with probability p and scale the rest by 1/(1-p), when training.
    *
@@ -7107,9 +6793,7 @@ export let featureDropout = fn("featureDropout", "torch", (f) => {
 };
 
 /** In place: feature_dropout(self, p, train) written into self. */
-export let featureDropout_ = fn("featureDropout_", "torch", (f) => {
-  featureDropout_ = f as never;
-}) as {
+export let featureDropout_ = fn("featureDropout_", "torch", swap) as {
   /**
    * In place: feature_dropout(self, p, train) written into self.
    *
@@ -7134,9 +6818,7 @@ export let featureDropout_ = fn("featureDropout_", "torch", (f) => {
 };
 
 /** alpha_dropout(input, p, train): drop elements with probability p, keeping the mean and variance of a SELU network (dropped units at -alpha * scale, then an affine correction), when training. */
-export let alphaDropout = fn("alphaDropout", "torch", (f) => {
-  alphaDropout = f as never;
-}) as {
+export let alphaDropout = fn("alphaDropout", "torch", swap) as {
   /**
    * alpha_dropout(input, p, train): drop elements with probability p, keeping the mean and variance of a SELU network (dropped units at -alpha * scale, then an affine correction), when training.
    *
@@ -7161,9 +6843,7 @@ export let alphaDropout = fn("alphaDropout", "torch", (f) => {
 };
 
 /** In place: alpha_dropout(self, p, train) written into self. */
-export let alphaDropout_ = fn("alphaDropout_", "torch", (f) => {
-  alphaDropout_ = f as never;
-}) as {
+export let alphaDropout_ = fn("alphaDropout_", "torch", swap) as {
   /**
    * In place: alpha_dropout(self, p, train) written into self.
    *
@@ -7188,9 +6868,7 @@ export let alphaDropout_ = fn("alphaDropout_", "torch", (f) => {
 };
 
 /** feature_alpha_dropout(input, p, train): drop whole channels (dim 1) with probability p, keeping the mean and variance of a SELU network (dropped units at -alpha * scale, then an affine correction), when training. */
-export let featureAlphaDropout = fn("featureAlphaDropout", "torch", (f) => {
-  featureAlphaDropout = f as never;
-}) as {
+export let featureAlphaDropout = fn("featureAlphaDropout", "torch", swap) as {
   /**
    * feature_alpha_dropout(input, p, train): drop whole channels (dim 1) with probability p, keeping the mean and variance of a SELU network (dropped units at -alpha * scale, then an affine correction), when training.
    *
@@ -7215,9 +6893,7 @@ export let featureAlphaDropout = fn("featureAlphaDropout", "torch", (f) => {
 };
 
 /** In place: feature_alpha_dropout(self, p, train) written into self. */
-export let featureAlphaDropout_ = fn("featureAlphaDropout_", "torch", (f) => {
-  featureAlphaDropout_ = f as never;
-}) as {
+export let featureAlphaDropout_ = fn("featureAlphaDropout_", "torch", swap) as {
   /**
    * In place: feature_alpha_dropout(self, p, train) written into self.
    *
@@ -7242,9 +6918,7 @@ export let featureAlphaDropout_ = fn("featureAlphaDropout_", "torch", (f) => {
 };
 
 /** instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled): normalise each channel of each instance over its spatial dims. */
-export let instanceNorm = fn("instanceNorm", "torch", (f) => {
-  instanceNorm = f as never;
-}) as {
+export let instanceNorm = fn("instanceNorm", "torch", swap) as {
   /**
    * instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled): normalise each channel of each instance over its spatial dims.
    *
@@ -7403,9 +7077,7 @@ export let instanceNorm = fn("instanceNorm", "torch", (f) => {
 };
 
 /** embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices]. */
-export let embeddingBag = fn("embeddingBag", "torch", (f) => {
-  embeddingBag = f as never;
-}) as {
+export let embeddingBag = fn("embeddingBag", "torch", swap) as {
   /**
    * embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, include_last_offset, padding_idx): the sum (mode 0), mean (1) or max (2) of the weight rows of each bag; returns [output, offset2bag, bag_size, max_indices].
    *
@@ -7706,9 +7378,7 @@ export let embeddingBag = fn("embeddingBag", "torch", (f) => {
 };
 
 /** A tensor of zeros of the given size (varargs or a list). */
-export let zeros = fn("zeros", "torch", (f) => {
-  zeros = f as never;
-}) as {
+export let zeros = fn("zeros", "torch", swap) as {
   /**
    * A tensor of zeros of the given size (varargs or a list).
    *
@@ -7755,9 +7425,7 @@ export let zeros = fn("zeros", "torch", (f) => {
 };
 
 /** A tensor of ones of the given size (varargs or a list). */
-export let ones = fn("ones", "torch", (f) => {
-  ones = f as never;
-}) as {
+export let ones = fn("ones", "torch", swap) as {
   /**
    * A tensor of ones of the given size (varargs or a list).
    *
@@ -7804,9 +7472,7 @@ export let ones = fn("ones", "torch", (f) => {
 };
 
 /** A new tensor of the given size; uninitialised in PyTorch, zero-filled here. */
-export let empty = fn("empty", "torch", (f) => {
-  empty = f as never;
-}) as {
+export let empty = fn("empty", "torch", swap) as {
   /**
    * A new tensor of the given size; uninitialised in PyTorch, zero-filled here.
    *
@@ -7855,9 +7521,7 @@ export let empty = fn("empty", "torch", (f) => {
 };
 
 /** A tensor of the given size filled with `fill_value` (dtype from the value: bool, int64 for integers, else the default). */
-export let full = fn("full", "torch", (f) => {
-  full = f as never;
-}) as {
+export let full = fn("full", "torch", swap) as {
   /**
    * A tensor of the given size filled with `fill_value` (dtype from the value: bool, int64 for integers, else the default).
    *
@@ -7897,9 +7561,7 @@ export let full = fn("full", "torch", (f) => {
 };
 
 /** Zeros in the input's size (and dtype unless given). */
-export let zerosLike = fn("zerosLike", "torch", (f) => {
-  zerosLike = f as never;
-}) as {
+export let zerosLike = fn("zerosLike", "torch", swap) as {
   /**
    * Zeros in the input's size (and dtype unless given).
    *
@@ -7920,9 +7582,7 @@ export let zerosLike = fn("zerosLike", "torch", (f) => {
 };
 
 /** Ones in the input's size (and dtype unless given). */
-export let onesLike = fn("onesLike", "torch", (f) => {
-  onesLike = f as never;
-}) as {
+export let onesLike = fn("onesLike", "torch", swap) as {
   /**
    * Ones in the input's size (and dtype unless given).
    *
@@ -7943,9 +7603,7 @@ export let onesLike = fn("onesLike", "torch", (f) => {
 };
 
 /** A new tensor in the input's size (and dtype unless given); zero-filled here. */
-export let emptyLike = fn("emptyLike", "torch", (f) => {
-  emptyLike = f as never;
-}) as {
+export let emptyLike = fn("emptyLike", "torch", swap) as {
   /**
    * A new tensor in the input's size (and dtype unless given); zero-filled here.
    *
@@ -7966,9 +7624,7 @@ export let emptyLike = fn("emptyLike", "torch", (f) => {
 };
 
 /** `fill_value` in the input's size (and dtype unless given). */
-export let fullLike = fn("fullLike", "torch", (f) => {
-  fullLike = f as never;
-}) as {
+export let fullLike = fn("fullLike", "torch", swap) as {
   /**
    * `fill_value` in the input's size (and dtype unless given).
    *
@@ -8008,9 +7664,7 @@ export let fullLike = fn("fullLike", "torch", (f) => {
 };
 
 /** Values from `start` (default 0) up to `end` (exclusive) by `step`; int64 when all are integers. */
-export let arange = fn("arange", "torch", (f) => {
-  arange = f as never;
-}) as {
+export let arange = fn("arange", "torch", swap) as {
   /**
    * Values from `start` (default 0) up to `end` (exclusive) by `step`; int64 when all are integers.
    *
@@ -8122,9 +7776,7 @@ export let arange = fn("arange", "torch", (f) => {
 };
 
 /** `steps` evenly spaced values from `start` to `end` inclusive. */
-export let linspace = fn("linspace", "torch", (f) => {
-  linspace = f as never;
-}) as {
+export let linspace = fn("linspace", "torch", swap) as {
   /**
    * `steps` evenly spaced values from `start` to `end` inclusive.
    *
@@ -8185,9 +7837,7 @@ export let linspace = fn("linspace", "torch", (f) => {
 };
 
 /** The n x m identity matrix (m = n by default). */
-export let eye = fn("eye", "torch", (f) => {
-  eye = f as never;
-}) as {
+export let eye = fn("eye", "torch", swap) as {
   /**
    * The n x m identity matrix (m = n by default).
    *
@@ -8244,9 +7894,7 @@ export let eye = fn("eye", "torch", (f) => {
 };
 
 /** The same elements in a new shape (one size may be -1): a view when the strides allow it, else a copy. */
-export let reshape = fn("reshape", "torch", (f) => {
-  reshape = f as never;
-}) as {
+export let reshape = fn("reshape", "torch", swap) as {
   /**
    * The same elements in a new shape (one size may be -1): a view when the strides allow it, else a copy.
    *
@@ -8264,9 +7912,7 @@ export let reshape = fn("reshape", "torch", (f) => {
 };
 
 /** Dims start_dim..end_dim merged into one (a view when possible, as reshape). */
-export let flatten = fn("flatten", "torch", (f) => {
-  flatten = f as never;
-}) as {
+export let flatten = fn("flatten", "torch", swap) as {
   /**
    * Dims start_dim..end_dim merged into one (a view when possible, as reshape).
    *
@@ -8291,9 +7937,7 @@ export let flatten = fn("flatten", "torch", (f) => {
 };
 
 /** A view without the dims of size 1 (all of them, or only `dim`). */
-export let squeeze = fn("squeeze", "torch", (f) => {
-  squeeze = f as never;
-}) as {
+export let squeeze = fn("squeeze", "torch", swap) as {
   /**
    * A view without the dims of size 1 (all of them, or only `dim`).
    *
@@ -8318,9 +7962,7 @@ export let squeeze = fn("squeeze", "torch", (f) => {
 };
 
 /** A view with a new dim of size 1 at `dim`. */
-export let unsqueeze = fn("unsqueeze", "torch", (f) => {
-  unsqueeze = f as never;
-}) as {
+export let unsqueeze = fn("unsqueeze", "torch", swap) as {
   /**
    * A view with a new dim of size 1 at `dim`.
    *
@@ -8338,9 +7980,7 @@ export let unsqueeze = fn("unsqueeze", "torch", (f) => {
 };
 
 /** A view with dims dim0 and dim1 swapped. */
-export let transpose = fn("transpose", "torch", (f) => {
-  transpose = f as never;
-}) as {
+export let transpose = fn("transpose", "torch", swap) as {
   /**
    * A view with dims dim0 and dim1 swapped.
    *
@@ -8365,9 +8005,7 @@ export let transpose = fn("transpose", "torch", (f) => {
 };
 
 /** The transpose of a matrix (a view); vectors and scalars are returned as they are. */
-export let t = fn("t", "torch", (f) => {
-  t = f as never;
-}) as {
+export let t = fn("t", "torch", swap) as {
   /**
    * The transpose of a matrix (a view); vectors and scalars are returned as they are.
    *
@@ -8378,9 +8016,7 @@ export let t = fn("t", "torch", (f) => {
 };
 
 /** A view with the dims reordered: dim i of the result is dim dims[i] of the input. */
-export let permute = fn("permute", "torch", (f) => {
-  permute = f as never;
-}) as {
+export let permute = fn("permute", "torch", swap) as {
   /**
    * A view with the dims reordered: dim i of the result is dim dims[i] of the input.
    *
@@ -8398,9 +8034,7 @@ export let permute = fn("permute", "torch", (f) => {
 };
 
 /** A view of `length` elements from `start` along `dim` (start may be a 0-dim integer tensor). */
-export let narrow = fn("narrow", "torch", (f) => {
-  narrow = f as never;
-}) as {
+export let narrow = fn("narrow", "torch", swap) as {
   /**
    * A view of `length` elements from `start` along `dim` (start may be a 0-dim integer tensor).
    *
@@ -8488,9 +8122,7 @@ export let narrow = fn("narrow", "torch", (f) => {
 };
 
 /** A view of the slice at `index` along `dim`, without that dim (Python's x[:, i]). */
-export let select = fn("select", "torch", (f) => {
-  select = f as never;
-}) as {
+export let select = fn("select", "torch", swap) as {
   /**
    * A view of the slice at `index` along `dim`, without that dim (Python's x[:, i]).
    *
@@ -8515,9 +8147,7 @@ export let select = fn("select", "torch", (f) => {
 };
 
 /** The tensors joined along an existing dim (sizes must match elsewhere; dtypes promote). */
-export let cat = fn("cat", "torch", (f) => {
-  cat = f as never;
-}) as {
+export let cat = fn("cat", "torch", swap) as {
   /**
    * The tensors joined along an existing dim (sizes must match elsewhere; dtypes promote).
    *
@@ -8535,9 +8165,7 @@ export let cat = fn("cat", "torch", (f) => {
 };
 
 /** Alias of torch.cat. */
-export let concat = fn("concat", "torch", (f) => {
-  concat = f as never;
-}) as {
+export let concat = fn("concat", "torch", swap) as {
   /**
    * Alias of torch.cat.
    *
@@ -8555,9 +8183,7 @@ export let concat = fn("concat", "torch", (f) => {
 };
 
 /** The tensors (all of one size) joined along a new dim. */
-export let stack = fn("stack", "torch", (f) => {
-  stack = f as never;
-}) as {
+export let stack = fn("stack", "torch", swap) as {
   /**
    * The tensors (all of one size) joined along a new dim.
    *
@@ -8575,9 +8201,7 @@ export let stack = fn("stack", "torch", (f) => {
 };
 
 /** Views of consecutive pieces of the given sizes along `dim` (they must sum to its size). */
-export let splitWithSizes = fn("splitWithSizes", "torch", (f) => {
-  splitWithSizes = f as never;
-}) as {
+export let splitWithSizes = fn("splitWithSizes", "torch", swap) as {
   /**
    * Views of consecutive pieces of the given sizes along `dim` (they must sum to its size).
    *
@@ -8602,9 +8226,7 @@ export let splitWithSizes = fn("splitWithSizes", "torch", (f) => {
 };
 
 /** Views of consecutive pieces along `dim`: of split_size each (the last may be smaller), or of the listed sizes. */
-export let split = fn("split", "torch", (f) => {
-  split = f as never;
-}) as {
+export let split = fn("split", "torch", swap) as {
   /**
    * Views of consecutive pieces along `dim`: of split_size each (the last may be smaller), or of the listed sizes.
    *
@@ -8678,9 +8300,7 @@ export let split = fn("split", "torch", (f) => {
 };
 
 /** `chunks` views of (nearly) equal size along `dim`: each ceil(size / chunks), the last smaller; fewer when the size does not allow that many. */
-export let chunk = fn("chunk", "torch", (f) => {
-  chunk = f as never;
-}) as {
+export let chunk = fn("chunk", "torch", swap) as {
   /**
    * `chunks` views of (nearly) equal size along `dim`: each ceil(size / chunks), the last smaller; fewer when the size does not allow that many.
    *
@@ -8705,9 +8325,7 @@ export let chunk = fn("chunk", "torch", (f) => {
 };
 
 /** A copy with its own storage (memory_format: the copy's layout; by default the input's when it is dense, else contiguous). */
-export let clone = fn("clone", "torch", (f) => {
-  clone = f as never;
-}) as {
+export let clone = fn("clone", "torch", swap) as {
   /**
    * A copy with its own storage (memory_format: the copy's layout; by default the input's when it is dense, else contiguous).
    *
@@ -8721,9 +8339,7 @@ export let clone = fn("clone", "torch", (f) => {
 };
 
 /** A new tensor sharing this one's storage and version counter, detached from the graph (never requires grad). */
-export let detach = fn("detach", "torch", (f) => {
-  detach = f as never;
-}) as {
+export let detach = fn("detach", "torch", swap) as {
   /**
    * A new tensor sharing this one's storage and version counter, detached from the graph (never requires grad).
    *
@@ -8734,9 +8350,7 @@ export let detach = fn("detach", "torch", (f) => {
 };
 
 /** In place: self detached from the graph (it becomes a leaf that does not require grad). */
-export let detach_ = fn("detach_", "torch", (f) => {
-  detach_ = f as never;
-}) as {
+export let detach_ = fn("detach_", "torch", swap) as {
   /**
    * In place: self detached from the graph (it becomes a leaf that does not require grad).
    *
@@ -8747,9 +8361,7 @@ export let detach_ = fn("detach_", "torch", (f) => {
 };
 
 /** Values along `dim` at the positions `index` holds: out[i][j] = input[index[i][j]][j] for dim 0 (index int64, no larger than input apart from dim). */
-export let gather = fn("gather", "torch", (f) => {
-  gather = f as never;
-}) as {
+export let gather = fn("gather", "torch", swap) as {
   /**
    * Values along `dim` at the positions `index` holds: out[i][j] = input[index[i][j]][j] for dim 0 (index int64, no larger than input apart from dim).
    *
@@ -8786,9 +8398,7 @@ export let gather = fn("gather", "torch", (f) => {
 };
 
 /** self plus src's values added at the positions `index` holds along `dim` (repeats accumulate): out[index[i][j]][j] += src[i][j] for dim 0. */
-export let scatterAdd = fn("scatterAdd", "torch", (f) => {
-  scatterAdd = f as never;
-}) as {
+export let scatterAdd = fn("scatterAdd", "torch", swap) as {
   /**
    * self plus src's values added at the positions `index` holds along `dim` (repeats accumulate): out[index[i][j]][j] += src[i][j] for dim 0.
    *
@@ -8838,9 +8448,7 @@ export let scatterAdd = fn("scatterAdd", "torch", (f) => {
 };
 
 /** The slices of input at the positions of `index` (a vector of int32 or int64) along `dim`. */
-export let indexSelect = fn("indexSelect", "torch", (f) => {
-  indexSelect = f as never;
-}) as {
+export let indexSelect = fn("indexSelect", "torch", swap) as {
   /**
    * The slices of input at the positions of `index` (a vector of int32 or int64) along `dim`.
    *
@@ -8865,9 +8473,7 @@ export let indexSelect = fn("indexSelect", "torch", (f) => {
 };
 
 /** A copy of self with `values` written (or added, with accumulate) at the positions of the index tensors, one per leading dim (ATen's index_put; Python's t[indices] = v is t.indexPut_). */
-export let indexPut = fn("indexPut", "torch", (f) => {
-  indexPut = f as never;
-}) as {
+export let indexPut = fn("indexPut", "torch", swap) as {
   /**
    * A copy of self with `values` written (or added, with accumulate) at the positions of the index tensors, one per leading dim (ATen's index_put; Python's t[indices] = v is t.indexPut_).
    *
@@ -8911,9 +8517,7 @@ export let indexPut = fn("indexPut", "torch", (f) => {
 };
 
 /** In place: `values` written (or added, with accumulate) into self at the positions of the index tensors, one per leading dim. */
-export let indexPut_ = fn("indexPut_", "torch", (f) => {
-  indexPut_ = f as never;
-}) as {
+export let indexPut_ = fn("indexPut_", "torch", swap) as {
   /**
    * In place: `values` written (or added, with accumulate) into self at the positions of the index tensors, one per leading dim.
    *
@@ -8957,9 +8561,7 @@ export let indexPut_ = fn("indexPut_", "torch", (f) => {
 };
 
 /** A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead. */
-export let scatter = fn("scatter", "torch", (f) => {
-  scatter = f as never;
-}) as {
+export let scatter = fn("scatter", "torch", swap) as {
   /**
    * A copy of self with src's values (or `value`) written at the positions `index` holds along `dim`: out[index[i][j]][j] = src[i][j] for dim 0; repeated positions keep the last write in index order. `reduce` "add" or "multiply" combines instead.
    *
@@ -9153,9 +8755,7 @@ export let scatter = fn("scatter", "torch", (f) => {
 };
 
 /** self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions. */
-export let scatterReduce = fn("scatterReduce", "torch", (f) => {
-  scatterReduce = f as never;
-}) as {
+export let scatterReduce = fn("scatterReduce", "torch", swap) as {
   /**
    * self with src's values reduced into the positions `index` holds along `dim` by `reduce` ("sum", "prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out at those positions.
    *
@@ -9232,9 +8832,7 @@ export let scatterReduce = fn("scatterReduce", "torch", (f) => {
 };
 
 /** self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order). */
-export let indexAdd = fn("indexAdd", "torch", (f) => {
-  indexAdd = f as never;
-}) as {
+export let indexAdd = fn("indexAdd", "torch", swap) as {
   /**
    * self with `alpha` times source's slices added at the positions `index` holds along `dim` (repeats accumulate in index order).
    *
@@ -9290,9 +8888,7 @@ export let indexAdd = fn("indexAdd", "torch", (f) => {
 };
 
 /** self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice). */
-export let indexCopy = fn("indexCopy", "torch", (f) => {
-  indexCopy = f as never;
-}) as {
+export let indexCopy = fn("indexCopy", "torch", swap) as {
   /**
    * self with source's slices written at the positions `index` holds along `dim` (a repeated position keeps the last slice).
    *
@@ -9342,9 +8938,7 @@ export let indexCopy = fn("indexCopy", "torch", (f) => {
 };
 
 /** self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end). */
-export let indexFill = fn("indexFill", "torch", (f) => {
-  indexFill = f as never;
-}) as {
+export let indexFill = fn("indexFill", "torch", swap) as {
   /**
    * self with the slices at the positions `index` holds along `dim` filled with `value` (negative positions count from the end).
    *
@@ -9444,9 +9038,7 @@ export let indexFill = fn("indexFill", "torch", (f) => {
 };
 
 /** The elements of input where `mask` (bool, broadcast with input) is true, as a 1-D tensor in row-major order. */
-export let maskedSelect = fn("maskedSelect", "torch", (f) => {
-  maskedSelect = f as never;
-}) as {
+export let maskedSelect = fn("maskedSelect", "torch", swap) as {
   /**
    * The elements of input where `mask` (bool, broadcast with input) is true, as a 1-D tensor in row-major order.
    *
@@ -9464,9 +9056,7 @@ export let maskedSelect = fn("maskedSelect", "torch", (f) => {
 };
 
 /** input with source's elements, in row-major order, written where `mask` (broadcast with input) is true. */
-export let maskedScatter = fn("maskedScatter", "torch", (f) => {
-  maskedScatter = f as never;
-}) as {
+export let maskedScatter = fn("maskedScatter", "torch", swap) as {
   /**
    * input with source's elements, in row-major order, written where `mask` (broadcast with input) is true.
    *
@@ -9491,9 +9081,7 @@ export let maskedScatter = fn("maskedScatter", "torch", (f) => {
 };
 
 /** The elements of input (read as 1-D, row-major) at the flat positions `index` holds (negative ones count from the end); the result has index's shape. */
-export let take = fn("take", "torch", (f) => {
-  take = f as never;
-}) as {
+export let take = fn("take", "torch", swap) as {
   /**
    * The elements of input (read as 1-D, row-major) at the flat positions `index` holds (negative ones count from the end); the result has index's shape.
    *
@@ -9511,9 +9099,7 @@ export let take = fn("take", "torch", (f) => {
 };
 
 /** A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included. */
-export let put = fn("put", "torch", (f) => {
-  put = f as never;
-}) as {
+export let put = fn("put", "torch", swap) as {
   /**
    * A copy of input with source's elements written at the flat positions `index` holds (negative ones count from the end); `accumulate` adds instead, repeats included.
    *
@@ -9545,9 +9131,7 @@ export let put = fn("put", "torch", (f) => {
 };
 
 /** The values of input at `indices` along `dim`, input and indices broadcast against each other apart from dim (gather); without dim, on input read as 1-D. */
-export let takeAlongDim = fn("takeAlongDim", "torch", (f) => {
-  takeAlongDim = f as never;
-}) as {
+export let takeAlongDim = fn("takeAlongDim", "torch", swap) as {
   /**
    * The values of input at `indices` along `dim`, input and indices broadcast against each other apart from dim (gather); without dim, on input read as 1-D.
    *
@@ -9572,9 +9156,7 @@ export let takeAlongDim = fn("takeAlongDim", "torch", (f) => {
 };
 
 /** The coordinates of input's nonzero elements, one row per element in row-major order (int64, shape [count, input.dim()]). */
-export let argwhere = fn("argwhere", "torch", (f) => {
-  argwhere = f as never;
-}) as {
+export let argwhere = fn("argwhere", "torch", swap) as {
   /**
    * The coordinates of input's nonzero elements, one row per element in row-major order (int64, shape [count, input.dim()]).
    *
@@ -9585,9 +9167,7 @@ export let argwhere = fn("argwhere", "torch", (f) => {
 };
 
 /** self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there. */
-export let indexReduce = fn("indexReduce", "torch", (f) => {
-  indexReduce = f as never;
-}) as {
+export let indexReduce = fn("indexReduce", "torch", swap) as {
   /**
    * self with source's slices reduced into the slices `index` holds along `dim` by `reduce` ("prod", "mean", "amax", "amin"); `includeSelf` false leaves self's own values out there.
    *
@@ -9664,9 +9244,7 @@ export let indexReduce = fn("indexReduce", "torch", (f) => {
 };
 
 /** The coordinates of input's nonzero elements, one row per element in row-major order (int64, shape [count, input.dim()]); `asTuple` gives one 1-D tensor per dim instead (a 0-dim input counts as one dim). */
-export let nonzero = fn("nonzero", "torch", (f) => {
-  nonzero = f as never;
-}) as {
+export let nonzero = fn("nonzero", "torch", swap) as {
   /**
    * The coordinates of input's nonzero elements, one row per element in row-major order (int64, shape [count, input.dim()]); `asTuple` gives one 1-D tensor per dim instead (a 0-dim input counts as one dim).
    *
@@ -9677,9 +9255,7 @@ export let nonzero = fn("nonzero", "torch", (f) => {
 };
 
 /** The matrix product with PyTorch's rules: dot for two vectors, mv/mm for vectors and matrices, broadcast batched products for more dims. */
-export let matmul = fn("matmul", "torch", (f) => {
-  matmul = f as never;
-}) as {
+export let matmul = fn("matmul", "torch", swap) as {
   /**
    * The matrix product with PyTorch's rules: dot for two vectors, mv/mm for vectors and matrices, broadcast batched products for more dims.
    *
@@ -9697,9 +9273,7 @@ export let matmul = fn("matmul", "torch", (f) => {
 };
 
 /** The product of two matrices, (n x m) @ (m x p). */
-export let mm = fn("mm", "torch", (f) => {
-  mm = f as never;
-}) as {
+export let mm = fn("mm", "torch", swap) as {
   /**
    * The product of two matrices, (n x m) @ (m x p).
    *
@@ -9717,9 +9291,7 @@ export let mm = fn("mm", "torch", (f) => {
 };
 
 /** Batched matrix products, (b x n x m) @ (b x m x p). */
-export let bmm = fn("bmm", "torch", (f) => {
-  bmm = f as never;
-}) as {
+export let bmm = fn("bmm", "torch", swap) as {
   /**
    * Batched matrix products, (b x n x m) @ (b x m x p).
    *
@@ -9737,9 +9309,7 @@ export let bmm = fn("bmm", "torch", (f) => {
 };
 
 /** The product of a matrix and a vector, (n x m) @ (m). */
-export let mv = fn("mv", "torch", (f) => {
-  mv = f as never;
-}) as {
+export let mv = fn("mv", "torch", swap) as {
   /**
    * The product of a matrix and a vector, (n x m) @ (m).
    *
@@ -9757,9 +9327,7 @@ export let mv = fn("mv", "torch", (f) => {
 };
 
 /** The inner product of two vectors of the same size and dtype. */
-export let dot = fn("dot", "torch", (f) => {
-  dot = f as never;
-}) as {
+export let dot = fn("dot", "torch", swap) as {
   /**
    * The inner product of two vectors of the same size and dtype.
    *
@@ -9777,9 +9345,7 @@ export let dot = fn("dot", "torch", (f) => {
 };
 
 /** The outer product of two vectors: out[i][j] = input[i] * vec2[j]. */
-export let outer = fn("outer", "torch", (f) => {
-  outer = f as never;
-}) as {
+export let outer = fn("outer", "torch", swap) as {
   /**
    * The outer product of two vectors: out[i][j] = input[i] * vec2[j].
    *
@@ -9797,9 +9363,7 @@ export let outer = fn("outer", "torch", (f) => {
 };
 
 /** Alias of torch.outer. */
-export let ger = fn("ger", "torch", (f) => {
-  ger = f as never;
-}) as {
+export let ger = fn("ger", "torch", swap) as {
   /**
    * Alias of torch.outer.
    *
@@ -9817,9 +9381,7 @@ export let ger = fn("ger", "torch", (f) => {
 };
 
 /** The sum of products of the operands' elements over the dims whose subscripts (letters of `equation`) are not in the output: matrix products, batched products, traces, diagonals, outer products in one notation. */
-export let einsum = fn("einsum", "torch", (f) => {
-  einsum = f as never;
-}) as {
+export let einsum = fn("einsum", "torch", swap) as {
   /**
    * The sum of products of the operands' elements over the dims whose subscripts (letters of `equation`) are not in the output: matrix products, batched products, traces, diagonals, outer products in one notation.
    *
@@ -9844,9 +9406,7 @@ export let einsum = fn("einsum", "torch", (f) => {
 };
 
 /** beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included). */
-export let addmm = fn("addmm", "torch", (f) => {
-  addmm = f as never;
-}) as {
+export let addmm = fn("addmm", "torch", swap) as {
   /**
    * beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (beta = 0 ignores input, NaN included).
    *
@@ -10006,9 +9566,7 @@ export let addmm = fn("addmm", "torch", (f) => {
 };
 
 /** beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included). */
-export let addmv = fn("addmv", "torch", (f) => {
-  addmv = f as never;
-}) as {
+export let addmv = fn("addmv", "torch", swap) as {
   /**
    * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
    *
@@ -10168,9 +9726,7 @@ export let addmv = fn("addmv", "torch", (f) => {
 };
 
 /** In place: beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included). */
-export let addmv_ = fn("addmv_", "torch", (f) => {
-  addmv_ = f as never;
-}) as {
+export let addmv_ = fn("addmv_", "torch", swap) as {
   /**
    * beta * input + alpha * (mat @ vec) (beta = 0 ignores input, NaN included).
    *
@@ -10294,9 +9850,7 @@ export let addmv_ = fn("addmv_", "torch", (f) => {
 };
 
 /** beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included). */
-export let addr = fn("addr", "torch", (f) => {
-  addr = f as never;
-}) as {
+export let addr = fn("addr", "torch", swap) as {
   /**
    * beta * input + alpha * outer(vec1, vec2) (beta = 0 ignores input, NaN included).
    *
@@ -10456,9 +10010,7 @@ export let addr = fn("addr", "torch", (f) => {
 };
 
 /** beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included). */
-export let addbmm = fn("addbmm", "torch", (f) => {
-  addbmm = f as never;
-}) as {
+export let addbmm = fn("addbmm", "torch", swap) as {
   /**
    * beta * input + alpha * sum over the batch of batch1[i] @ batch2[i] (beta = 0 ignores input, NaN included).
    *
@@ -10618,9 +10170,7 @@ export let addbmm = fn("addbmm", "torch", (f) => {
 };
 
 /** beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included). */
-export let baddbmm = fn("baddbmm", "torch", (f) => {
-  baddbmm = f as never;
-}) as {
+export let baddbmm = fn("baddbmm", "torch", swap) as {
   /**
    * beta * input + alpha * (batch1 @ batch2), per batch (beta = 0 ignores input, NaN included).
    *
@@ -10780,9 +10330,7 @@ export let baddbmm = fn("baddbmm", "torch", (f) => {
 };
 
 /** Contracts the last `dims` dims of `a` with the first `dims` of `b`, or the dims listed in `dims = [dimsA, dimsB]`, as one matrix product. */
-export let tensordot = fn("tensordot", "torch", (f) => {
-  tensordot = f as never;
-}) as {
+export let tensordot = fn("tensordot", "torch", swap) as {
   /**
    * Contracts the last `dims` dims of `a` with the first `dims` of `b`, or the dims listed in `dims = [dimsA, dimsB]`, as one matrix product.
    *
@@ -10812,9 +10360,7 @@ export let tensordot = fn("tensordot", "torch", (f) => {
 };
 
 /** The sum of products over the last dims of both inputs (a scalar times a tensor when either is 0-dim). */
-export let inner = fn("inner", "torch", (f) => {
-  inner = f as never;
-}) as {
+export let inner = fn("inner", "torch", swap) as {
   /**
    * The sum of products over the last dims of both inputs (a scalar times a tensor when either is 0-dim).
    *
@@ -10832,9 +10378,7 @@ export let inner = fn("inner", "torch", (f) => {
 };
 
 /** The dot product of two 1-D tensors, the first conjugated (tensorgrad has no complex dtypes: dot). */
-export let vdot = fn("vdot", "torch", (f) => {
-  vdot = f as never;
-}) as {
+export let vdot = fn("vdot", "torch", swap) as {
   /**
    * The dot product of two 1-D tensors, the first conjugated (tensorgrad has no complex dtypes: dot).
    *
@@ -10852,9 +10396,7 @@ export let vdot = fn("vdot", "torch", (f) => {
 };
 
 /** The Kronecker product: every element of `input` times a copy of `other`, in blocks. */
-export let kron = fn("kron", "torch", (f) => {
-  kron = f as never;
-}) as {
+export let kron = fn("kron", "torch", swap) as {
   /**
    * The Kronecker product: every element of `input` times a copy of `other`, in blocks.
    *
@@ -10872,9 +10414,7 @@ export let kron = fn("kron", "torch", (f) => {
 };
 
 /** The sum of the main diagonal of a matrix (integers sum in int64). */
-export let trace = fn("trace", "torch", (f) => {
-  trace = f as never;
-}) as {
+export let trace = fn("trace", "torch", swap) as {
   /**
    * The sum of the main diagonal of a matrix (integers sum in int64).
    *
@@ -10885,9 +10425,7 @@ export let trace = fn("trace", "torch", (f) => {
 };
 
 /** The cross product of 3-vectors along `dim` (by default the first dim of size 3), inputs broadcast. */
-export let cross = fn("cross", "torch", (f) => {
-  cross = f as never;
-}) as {
+export let cross = fn("cross", "torch", swap) as {
   /**
    * The cross product of 3-vectors along `dim` (by default the first dim of size 3), inputs broadcast.
    *
@@ -10912,9 +10450,7 @@ export let cross = fn("cross", "torch", (f) => {
 };
 
 /** The product of the given matrices, bracketed for the fewest multiply-adds (deprecated in PyTorch for torch.linalg.multi_dot). */
-export let chainMatmul = fn("chainMatmul", "torch", (f) => {
-  chainMatmul = f as never;
-}) as {
+export let chainMatmul = fn("chainMatmul", "torch", swap) as {
   /**
    * The product of the given matrices, bracketed for the fewest multiply-adds (deprecated in PyTorch for torch.linalg.multi_dot).
    *
@@ -10932,9 +10468,7 @@ export let chainMatmul = fn("chainMatmul", "torch", (f) => {
 };
 
 /** The p-norm distances between the rows of `x1` and of `x2` (batch dims broadcast); p = 2 on more than 25 rows goes through one matrix product (compute_mode chooses). */
-export let cdist = fn("cdist", "torch", (f) => {
-  cdist = f as never;
-}) as {
+export let cdist = fn("cdist", "torch", swap) as {
   /**
    * The p-norm distances between the rows of `x1` and of `x2` (batch dims broadcast); p = 2 on more than 25 rows goes through one matrix product (compute_mode chooses).
    *
@@ -10970,9 +10504,7 @@ export let cdist = fn("cdist", "torch", (f) => {
 };
 
 /** A block diagonal matrix of the inputs (0-d and 1-d ones as 1 x 1 and 1 x n blocks), zeros elsewhere, in the promoted dtype. */
-export let blockDiag = fn("blockDiag", "torch", (f) => {
-  blockDiag = f as never;
-}) as {
+export let blockDiag = fn("blockDiag", "torch", swap) as {
   /**
    * A block diagonal matrix of the inputs (0-d and 1-d ones as 1 x 1 and 1 x n blocks), zeros elsewhere, in the promoted dtype.
    *
@@ -10983,9 +10515,7 @@ export let blockDiag = fn("blockDiag", "torch", (f) => {
 };
 
 /** Every tuple of one element from each 1-D input, as the rows of a matrix (itertools.product's order); one input is returned as it is. */
-export let cartesianProd = fn("cartesianProd", "torch", (f) => {
-  cartesianProd = f as never;
-}) as {
+export let cartesianProd = fn("cartesianProd", "torch", swap) as {
   /**
    * Every tuple of one element from each 1-D input, as the rows of a matrix (itertools.product's order); one input is returned as it is.
    *
@@ -10996,9 +10526,7 @@ export let cartesianProd = fn("cartesianProd", "torch", (f) => {
 };
 
 /** The r-element combinations of a 1-D tensor's elements (with repeats when `with_replacement`), as the rows of a matrix, in itertools' order. */
-export let combinations = fn("combinations", "torch", (f) => {
-  combinations = f as never;
-}) as {
+export let combinations = fn("combinations", "torch", swap) as {
   /**
    * The r-element combinations of a 1-D tensor's elements (with repeats when `with_replacement`), as the rows of a matrix, in itertools' order.
    *
@@ -11023,9 +10551,7 @@ export let combinations = fn("combinations", "torch", (f) => {
 };
 
 /** Uniform samples on [0, 1) of the given size (varargs or a list); PyTorch's numbers for the same seed. */
-export let rand = fn("rand", "torch", (f) => {
-  rand = f as never;
-}) as {
+export let rand = fn("rand", "torch", swap) as {
   /**
    * Uniform samples on [0, 1) of the given size (varargs or a list); PyTorch's numbers for the same seed.
    *
@@ -11117,9 +10643,7 @@ export let rand = fn("rand", "torch", (f) => {
 };
 
 /** Standard normal samples of the given size (varargs or a list); PyTorch's numbers for the same seed. */
-export let randn = fn("randn", "torch", (f) => {
-  randn = f as never;
-}) as {
+export let randn = fn("randn", "torch", swap) as {
   /**
    * Standard normal samples of the given size (varargs or a list); PyTorch's numbers for the same seed.
    *
@@ -11211,9 +10735,7 @@ export let randn = fn("randn", "torch", (f) => {
 };
 
 /** Integers drawn uniformly from [low, high) (low = 0 by default), int64 unless a dtype is given. */
-export let randint = fn("randint", "torch", (f) => {
-  randint = f as never;
-}) as {
+export let randint = fn("randint", "torch", swap) as {
   /**
    * Integers drawn uniformly from [low, high) (low = 0 by default), int64 unless a dtype is given.
    *
@@ -11408,9 +10930,7 @@ export let randint = fn("randint", "torch", (f) => {
 };
 
 /** A random permutation of 0..n-1 (int64 unless a dtype is given). */
-export let randperm = fn("randperm", "torch", (f) => {
-  randperm = f as never;
-}) as {
+export let randperm = fn("randperm", "torch", swap) as {
   /**
    * A random permutation of 0..n-1 (int64 unless a dtype is given).
    *
@@ -11449,9 +10969,7 @@ export let randperm = fn("randperm", "torch", (f) => {
 };
 
 /** Uniform samples on [0, 1) in the input's size (and dtype unless given), from the default generator. */
-export let randLike = fn("randLike", "torch", (f) => {
-  randLike = f as never;
-}) as {
+export let randLike = fn("randLike", "torch", swap) as {
   /**
    * Uniform samples on [0, 1) in the input's size (and dtype unless given), from the default generator.
    *
@@ -11472,9 +10990,7 @@ export let randLike = fn("randLike", "torch", (f) => {
 };
 
 /** Standard normal samples in the input's size (and dtype unless given), from the default generator. */
-export let randnLike = fn("randnLike", "torch", (f) => {
-  randnLike = f as never;
-}) as {
+export let randnLike = fn("randnLike", "torch", swap) as {
   /**
    * Standard normal samples in the input's size (and dtype unless given), from the default generator.
    *
@@ -11495,9 +11011,7 @@ export let randnLike = fn("randnLike", "torch", (f) => {
 };
 
 /** Integers drawn uniformly from [low, high) in the input's size (and dtype unless given), from the default generator. */
-export let randintLike = fn("randintLike", "torch", (f) => {
-  randintLike = f as never;
-}) as {
+export let randintLike = fn("randintLike", "torch", swap) as {
   /**
    * Integers drawn uniformly from [low, high) in the input's size (and dtype unless given), from the default generator.
    *
@@ -11594,9 +11108,7 @@ export let randintLike = fn("randintLike", "torch", (f) => {
 };
 
 /** Normal samples with the given mean and std (tensors broadcast together, or numbers with a size); PyTorch's numbers for the same seed. */
-export let normal = fn("normal", "torch", (f) => {
-  normal = f as never;
-}) as {
+export let normal = fn("normal", "torch", swap) as {
   /**
    * Normal samples with the given mean and std (tensors broadcast together, or numbers with a size); PyTorch's numbers for the same seed.
    *
@@ -11744,9 +11256,7 @@ export let normal = fn("normal", "torch", (f) => {
 };
 
 /** 0/1 samples: 1 with probability input (elementwise), or with the number p; in the input's dtype. */
-export let bernoulli = fn("bernoulli", "torch", (f) => {
-  bernoulli = f as never;
-}) as {
+export let bernoulli = fn("bernoulli", "torch", swap) as {
   /**
    * 0/1 samples: 1 with probability input (elementwise), or with the number p; in the input's dtype.
    *
@@ -11771,9 +11281,7 @@ export let bernoulli = fn("bernoulli", "torch", (f) => {
 };
 
 /** For each row of the 1-D or 2-D input (non-negative weights), num_samples category indices (int64), with or without replacement. */
-export let multinomial = fn("multinomial", "torch", (f) => {
-  multinomial = f as never;
-}) as {
+export let multinomial = fn("multinomial", "torch", swap) as {
   /**
    * For each row of the 1-D or 2-D input (non-negative weights), num_samples category indices (int64), with or without replacement.
    *
@@ -11815,9 +11323,7 @@ export let multinomial = fn("multinomial", "torch", (f) => {
 };
 
 /** The tensor tiled dims[i] times along dim i: repeat, with dims padded by leading 1s to the tensor's rank. */
-export let tile = fn("tile", "torch", (f) => {
-  tile = f as never;
-}) as {
+export let tile = fn("tile", "torch", swap) as {
   /**
    * The tensor tiled dims[i] times along dim i: repeat, with dims padded by leading 1s to the tensor's rank.
    *
@@ -11835,9 +11341,7 @@ export let tile = fn("tile", "torch", (f) => {
 };
 
 /** A copy with the order of the elements reversed along the given dims. */
-export let flip = fn("flip", "torch", (f) => {
-  flip = f as never;
-}) as {
+export let flip = fn("flip", "torch", swap) as {
   /**
    * A copy with the order of the elements reversed along the given dims.
    *
@@ -11855,9 +11359,7 @@ export let flip = fn("flip", "torch", (f) => {
 };
 
 /** flip along dim 1 (left/right); the input must have at least 2 dims. */
-export let fliplr = fn("fliplr", "torch", (f) => {
-  fliplr = f as never;
-}) as {
+export let fliplr = fn("fliplr", "torch", swap) as {
   /**
    * flip along dim 1 (left/right); the input must have at least 2 dims.
    *
@@ -11868,9 +11370,7 @@ export let fliplr = fn("fliplr", "torch", (f) => {
 };
 
 /** flip along dim 0 (up/down); the input must have at least 1 dim. */
-export let flipud = fn("flipud", "torch", (f) => {
-  flipud = f as never;
-}) as {
+export let flipud = fn("flipud", "torch", swap) as {
   /**
    * flip along dim 0 (up/down); the input must have at least 1 dim.
    *
@@ -11881,9 +11381,7 @@ export let flipud = fn("flipud", "torch", (f) => {
 };
 
 /** The elements shifted circularly by shifts[i] along dims[i] (the flattened tensor when no dims are given). */
-export let roll = fn("roll", "torch", (f) => {
-  roll = f as never;
-}) as {
+export let roll = fn("roll", "torch", swap) as {
   /**
    * The elements shifted circularly by shifts[i] along dims[i] (the flattened tensor when no dims are given).
    *
@@ -11919,9 +11417,7 @@ export let roll = fn("roll", "torch", (f) => {
 };
 
 /** The lower triangle of each matrix (the last two dims): elements with j - i <= diagonal kept, the others zero. */
-export let tril = fn("tril", "torch", (f) => {
-  tril = f as never;
-}) as {
+export let tril = fn("tril", "torch", swap) as {
   /**
    * The lower triangle of each matrix (the last two dims): elements with j - i <= diagonal kept, the others zero.
    *
@@ -11939,9 +11435,7 @@ export let tril = fn("tril", "torch", (f) => {
 };
 
 /** The upper triangle of each matrix (the last two dims): elements with j - i >= diagonal kept, the others zero. */
-export let triu = fn("triu", "torch", (f) => {
-  triu = f as never;
-}) as {
+export let triu = fn("triu", "torch", swap) as {
   /**
    * The upper triangle of each matrix (the last two dims): elements with j - i >= diagonal kept, the others zero.
    *
@@ -11959,9 +11453,7 @@ export let triu = fn("triu", "torch", (f) => {
 };
 
 /** A view of the diagonal `offset` of the matrices spanned by dims dim1 and dim2 (offset > 0 above the main diagonal), as a last dim. */
-export let diagonal = fn("diagonal", "torch", (f) => {
-  diagonal = f as never;
-}) as {
+export let diagonal = fn("diagonal", "torch", swap) as {
   /**
    * A view of the diagonal `offset` of the matrices spanned by dims dim1 and dim2 (offset > 0 above the main diagonal), as a last dim.
    *
@@ -11993,9 +11485,7 @@ export let diagonal = fn("diagonal", "torch", (f) => {
 };
 
 /** Matrices (in dims dim1, dim2) whose diagonal `offset` holds the last dim of the input, zeros elsewhere. */
-export let diagEmbed = fn("diagEmbed", "torch", (f) => {
-  diagEmbed = f as never;
-}) as {
+export let diagEmbed = fn("diagEmbed", "torch", swap) as {
   /**
    * Matrices (in dims dim1, dim2) whose diagonal `offset` holds the last dim of the input, zeros elsewhere.
    *
@@ -12027,9 +11517,7 @@ export let diagEmbed = fn("diagEmbed", "torch", (f) => {
 };
 
 /** For a vector, the square matrix with it on diagonal `diagonal`; for a matrix, that diagonal as a vector (a copy). */
-export let diag = fn("diag", "torch", (f) => {
-  diag = f as never;
-}) as {
+export let diag = fn("diag", "torch", swap) as {
   /**
    * For a vector, the square matrix with it on diagonal `diagonal`; for a matrix, that diagonal as a vector (a copy).
    *
@@ -12047,9 +11535,7 @@ export let diag = fn("diag", "torch", (f) => {
 };
 
 /** The square matrix with the flattened input on diagonal `offset`. */
-export let diagflat = fn("diagflat", "torch", (f) => {
-  diagflat = f as never;
-}) as {
+export let diagflat = fn("diagflat", "torch", swap) as {
   /**
    * The square matrix with the flattened input on diagonal `offset`.
    *
@@ -12067,9 +11553,7 @@ export let diagflat = fn("diagflat", "torch", (f) => {
 };
 
 /** A view with the dims at `source` moved to `destination` (the other dims keep their order). */
-export let movedim = fn("movedim", "torch", (f) => {
-  movedim = f as never;
-}) as {
+export let movedim = fn("movedim", "torch", swap) as {
   /**
    * A view with the dims at `source` moved to `destination` (the other dims keep their order).
    *
@@ -12147,9 +11631,7 @@ export let movedim = fn("movedim", "torch", (f) => {
 };
 
 /** Alias of torch.movedim. */
-export let moveaxis = fn("moveaxis", "torch", (f) => {
-  moveaxis = f as never;
-}) as {
+export let moveaxis = fn("moveaxis", "torch", swap) as {
   /**
    * Alias of torch.movedim.
    *
@@ -12227,9 +11709,7 @@ export let moveaxis = fn("moveaxis", "torch", (f) => {
 };
 
 /** Alias of torch.transpose. */
-export let swapaxes = fn("swapaxes", "torch", (f) => {
-  swapaxes = f as never;
-}) as {
+export let swapaxes = fn("swapaxes", "torch", swap) as {
   /**
    * Alias of torch.transpose.
    *
@@ -12254,9 +11734,7 @@ export let swapaxes = fn("swapaxes", "torch", (f) => {
 };
 
 /** Alias of torch.transpose. */
-export let swapdims = fn("swapdims", "torch", (f) => {
-  swapdims = f as never;
-}) as {
+export let swapdims = fn("swapdims", "torch", swap) as {
   /**
    * Alias of torch.transpose.
    *
@@ -12281,9 +11759,7 @@ export let swapdims = fn("swapdims", "torch", (f) => {
 };
 
 /** The slices along `dim`, each without that dim (views). */
-export let unbind = fn("unbind", "torch", (f) => {
-  unbind = f as never;
-}) as {
+export let unbind = fn("unbind", "torch", swap) as {
   /**
    * The slices along `dim`, each without that dim (views).
    *
@@ -12301,9 +11777,7 @@ export let unbind = fn("unbind", "torch", (f) => {
 };
 
 /** Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices. */
-export let tensorSplit = fn("tensorSplit", "torch", (f) => {
-  tensorSplit = f as never;
-}) as {
+export let tensorSplit = fn("tensorSplit", "torch", swap) as {
   /**
    * Views of `sections` nearly equal pieces along `dim` (the first size % sections one longer), or of the pieces between the given indices.
    *
@@ -12370,9 +11844,7 @@ export let tensorSplit = fn("tensorSplit", "torch", (f) => {
 };
 
 /** tensor_split along dim 1 (0 for a vector): into equal sections (which must divide the size) or at the given indices. */
-export let hsplit = fn("hsplit", "torch", (f) => {
-  hsplit = f as never;
-}) as {
+export let hsplit = fn("hsplit", "torch", swap) as {
   /**
    * tensor_split along dim 1 (0 for a vector): into equal sections (which must divide the size) or at the given indices.
    *
@@ -12404,9 +11876,7 @@ export let hsplit = fn("hsplit", "torch", (f) => {
 };
 
 /** tensor_split along dim 0: into equal sections (which must divide the size) or at the given indices. */
-export let vsplit = fn("vsplit", "torch", (f) => {
-  vsplit = f as never;
-}) as {
+export let vsplit = fn("vsplit", "torch", swap) as {
   /**
    * tensor_split along dim 0: into equal sections (which must divide the size) or at the given indices.
    *
@@ -12438,9 +11908,7 @@ export let vsplit = fn("vsplit", "torch", (f) => {
 };
 
 /** tensor_split along dim 2: into equal sections (which must divide the size) or at the given indices. */
-export let dsplit = fn("dsplit", "torch", (f) => {
-  dsplit = f as never;
-}) as {
+export let dsplit = fn("dsplit", "torch", swap) as {
   /**
    * tensor_split along dim 2: into equal sections (which must divide the size) or at the given indices.
    *
@@ -12472,9 +11940,7 @@ export let dsplit = fn("dsplit", "torch", (f) => {
 };
 
 /** The tensors joined column-wise: along dim 1 (dim 0 for vectors). */
-export let hstack = fn("hstack", "torch", (f) => {
-  hstack = f as never;
-}) as {
+export let hstack = fn("hstack", "torch", swap) as {
   /**
    * The tensors joined column-wise: along dim 1 (dim 0 for vectors).
    *
@@ -12485,9 +11951,7 @@ export let hstack = fn("hstack", "torch", (f) => {
 };
 
 /** The tensors joined row-wise (along dim 0), vectors as rows. */
-export let vstack = fn("vstack", "torch", (f) => {
-  vstack = f as never;
-}) as {
+export let vstack = fn("vstack", "torch", swap) as {
   /**
    * The tensors joined row-wise (along dim 0), vectors as rows.
    *
@@ -12498,9 +11962,7 @@ export let vstack = fn("vstack", "torch", (f) => {
 };
 
 /** The tensors joined depth-wise (along dim 2), lower-rank tensors made 3-D first. */
-export let dstack = fn("dstack", "torch", (f) => {
-  dstack = f as never;
-}) as {
+export let dstack = fn("dstack", "torch", swap) as {
   /**
    * The tensors joined depth-wise (along dim 2), lower-rank tensors made 3-D first.
    *
@@ -12511,9 +11973,7 @@ export let dstack = fn("dstack", "torch", (f) => {
 };
 
 /** The tensors joined as columns: scalars and vectors become (n, 1) columns, then hstack. */
-export let columnStack = fn("columnStack", "torch", (f) => {
-  columnStack = f as never;
-}) as {
+export let columnStack = fn("columnStack", "torch", swap) as {
   /**
    * The tensors joined as columns: scalars and vectors become (n, 1) columns, then hstack.
    *
@@ -12524,9 +11984,7 @@ export let columnStack = fn("columnStack", "torch", (f) => {
 };
 
 /** Alias of torch.vstack. */
-export let rowStack = fn("rowStack", "torch", (f) => {
-  rowStack = f as never;
-}) as {
+export let rowStack = fn("rowStack", "torch", swap) as {
   /**
    * Alias of torch.vstack.
    *
@@ -12537,9 +11995,7 @@ export let rowStack = fn("rowStack", "torch", (f) => {
 };
 
 /** A view of the tensor broadcast to `size` (expand). */
-export let broadcastTo = fn("broadcastTo", "torch", (f) => {
-  broadcastTo = f as never;
-}) as {
+export let broadcastTo = fn("broadcastTo", "torch", swap) as {
   /**
    * A view of the tensor broadcast to `size` (expand).
    *
@@ -12557,17 +12013,13 @@ export let broadcastTo = fn("broadcastTo", "torch", (f) => {
 };
 
 /** The tensors expanded to their common broadcast shape (a tensor already of that shape is returned as it is). */
-export let broadcastTensors = fn("broadcastTensors", "torch", (f) => {
-  broadcastTensors = f as never;
-}) as {
+export let broadcastTensors = fn("broadcastTensors", "torch", swap) as {
   /** The tensors expanded to their common broadcast shape (a tensor already of that shape is returned as it is). */
   (...tensors: Tensor[]): Tensor[];
 };
 
 /** The elements as a vector: a view of a contiguous tensor, else of a contiguous copy. */
-export let ravel = fn("ravel", "torch", (f) => {
-  ravel = f as never;
-}) as {
+export let ravel = fn("ravel", "torch", swap) as {
   /**
    * The elements as a vector: a view of a contiguous tensor, else of a contiguous copy.
    *
@@ -12578,9 +12030,7 @@ export let ravel = fn("ravel", "torch", (f) => {
 };
 
 /** A contiguous copy of narrow(dim, start, length). */
-export let narrowCopy = fn("narrowCopy", "torch", (f) => {
-  narrowCopy = f as never;
-}) as {
+export let narrowCopy = fn("narrowCopy", "torch", swap) as {
   /**
    * A contiguous copy of narrow(dim, start, length).
    *
@@ -12630,9 +12080,7 @@ export let narrowCopy = fn("narrowCopy", "torch", (f) => {
 };
 
 /** A view with dim `dim` split into dims of the given sizes (one may be -1). */
-export let unflatten = fn("unflatten", "torch", (f) => {
-  unflatten = f as never;
-}) as {
+export let unflatten = fn("unflatten", "torch", swap) as {
   /**
    * A view with dim `dim` split into dims of the given sizes (one may be -1).
    *
@@ -12657,9 +12105,7 @@ export let unflatten = fn("unflatten", "torch", (f) => {
 };
 
 /** A view of the conjugate transpose of each matrix (the last two dims); the transpose, tensorgrad having no complex dtypes. */
-export let adjoint = fn("adjoint", "torch", (f) => {
-  adjoint = f as never;
-}) as {
+export let adjoint = fn("adjoint", "torch", swap) as {
   /**
    * A view of the conjugate transpose of each matrix (the last two dims); the transpose, tensorgrad having no complex dtypes.
    *
@@ -12670,9 +12116,7 @@ export let adjoint = fn("adjoint", "torch", (f) => {
 };
 
 /** Each tensor with fewer than 1 dims as a view with 1 (size-1 dims in front); the others as they are. One tensor gives a tensor, several (or a list) a list. */
-export let atleast1d = fn("atleast1d", "torch", (f) => {
-  atleast1d = f as never;
-}) as {
+export let atleast1d = fn("atleast1d", "torch", swap) as {
   /** Each tensor with fewer than 1 dims as a view with 1 (size-1 dims in front); the others as they are. One tensor gives a tensor, several (or a list) a list. */
   (tensor: Tensor): Tensor;
   /** Each tensor with fewer than 1 dims as a view with 1 (size-1 dims in front); the others as they are. One tensor gives a tensor, several (or a list) a list. */
@@ -12680,9 +12124,7 @@ export let atleast1d = fn("atleast1d", "torch", (f) => {
 };
 
 /** Each tensor with fewer than 2 dims as a view with 2 (size-1 dims in front); the others as they are. One tensor gives a tensor, several (or a list) a list. */
-export let atleast2d = fn("atleast2d", "torch", (f) => {
-  atleast2d = f as never;
-}) as {
+export let atleast2d = fn("atleast2d", "torch", swap) as {
   /** Each tensor with fewer than 2 dims as a view with 2 (size-1 dims in front); the others as they are. One tensor gives a tensor, several (or a list) a list. */
   (tensor: Tensor): Tensor;
   /** Each tensor with fewer than 2 dims as a view with 2 (size-1 dims in front); the others as they are. One tensor gives a tensor, several (or a list) a list. */
@@ -12690,9 +12132,7 @@ export let atleast2d = fn("atleast2d", "torch", (f) => {
 };
 
 /** Each tensor with fewer than 3 dims as a view with 3 (a vector becomes [1, n, 1], a matrix [r, c, 1]); the others as they are. One tensor gives a tensor, several (or a list) a list. */
-export let atleast3d = fn("atleast3d", "torch", (f) => {
-  atleast3d = f as never;
-}) as {
+export let atleast3d = fn("atleast3d", "torch", swap) as {
   /** Each tensor with fewer than 3 dims as a view with 3 (a vector becomes [1, n, 1], a matrix [r, c, 1]); the others as they are. One tensor gives a tensor, several (or a list) a list. */
   (tensor: Tensor): Tensor;
   /** Each tensor with fewer than 3 dims as a view with 3 (a vector becomes [1, n, 1], a matrix [r, c, 1]); the others as they are. One tensor gives a tensor, several (or a list) a list. */
@@ -12700,9 +12140,7 @@ export let atleast3d = fn("atleast3d", "torch", (f) => {
 };
 
 /** Coordinate grids of the 0-D or 1-D inputs: grid i is input i expanded along its own dim (indexing 'ij'; 'xy' swaps the first two dims, as NumPy). */
-export let meshgrid = fn("meshgrid", "torch", (f) => {
-  meshgrid = f as never;
-}) as {
+export let meshgrid = fn("meshgrid", "torch", swap) as {
   /** Coordinate grids of the 0-D or 1-D inputs: grid i is input i expanded along its own dim (indexing 'ij'; 'xy' swaps the first two dims, as NumPy). */
   (...tensors: Tensor[]): Tensor[];
   /** Coordinate grids of the 0-D or 1-D inputs: grid i is input i expanded along its own dim (indexing 'ij'; 'xy' swaps the first two dims, as NumPy). */
@@ -12710,9 +12148,7 @@ export let meshgrid = fn("meshgrid", "torch", (f) => {
 };
 
 /** A copy rotated by k quarter turns in the plane of dims (from dims[0] towards dims[1]). */
-export let rot90 = fn("rot90", "torch", (f) => {
-  rot90 = f as never;
-}) as {
+export let rot90 = fn("rot90", "torch", swap) as {
   /**
    * A copy rotated by k quarter turns in the plane of dims (from dims[0] towards dims[1]).
    *
@@ -12737,9 +12173,7 @@ export let rot90 = fn("rot90", "torch", (f) => {
 };
 
 /** Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count. */
-export let repeatInterleave = fn("repeatInterleave", "torch", (f) => {
-  repeatInterleave = f as never;
-}) as {
+export let repeatInterleave = fn("repeatInterleave", "torch", swap) as {
   /**
    * Each element (or each slice along `dim`) repeated `repeats` times in place (repeats: one count, or a count per element); of a vector of counts alone, each index repeated its count.
    *
@@ -12849,9 +12283,7 @@ export let repeatInterleave = fn("repeatInterleave", "torch", (f) => {
 };
 
 /** The coordinates (a 2 x N tensor: rows, then columns, in row-major order) of the lower triangle of a row x col matrix, from diagonal `offset` down. */
-export let trilIndices = fn("trilIndices", "torch", (f) => {
-  trilIndices = f as never;
-}) as {
+export let trilIndices = fn("trilIndices", "torch", swap) as {
   /**
    * The coordinates (a 2 x N tensor: rows, then columns, in row-major order) of the lower triangle of a row x col matrix, from diagonal `offset` down.
    *
@@ -12909,9 +12341,7 @@ export let trilIndices = fn("trilIndices", "torch", (f) => {
 };
 
 /** The coordinates (a 2 x N tensor: rows, then columns, in row-major order) of the upper triangle of a row x col matrix, from diagonal `offset` up. */
-export let triuIndices = fn("triuIndices", "torch", (f) => {
-  triuIndices = f as never;
-}) as {
+export let triuIndices = fn("triuIndices", "torch", swap) as {
   /**
    * The coordinates (a 2 x N tensor: rows, then columns, in row-major order) of the upper triangle of a row x col matrix, from diagonal `offset` up.
    *
@@ -12969,9 +12399,7 @@ export let triuIndices = fn("triuIndices", "torch", (f) => {
 };
 
 /** A view of the storage with the given sizes, strides and storage offset (self's by default); strides must not be negative and the view must stay inside the storage. */
-export let asStrided = fn("asStrided", "torch", (f) => {
-  asStrided = f as never;
-}) as {
+export let asStrided = fn("asStrided", "torch", swap) as {
   /**
    * A view of the storage with the given sizes, strides and storage offset (self's by default); strides must not be negative and the view must stay inside the storage.
    *
@@ -13020,9 +12448,7 @@ export let asStrided = fn("asStrided", "torch", (f) => {
 };
 
 /** In place: self becomes the view of its storage with the given sizes, strides and storage offset (as_strided's checks). */
-export let asStrided_ = fn("asStrided_", "torch", (f) => {
-  asStrided_ = f as never;
-}) as {
+export let asStrided_ = fn("asStrided_", "torch", swap) as {
   /**
    * In place: self becomes the view of its storage with the given sizes, strides and storage offset (as_strided's checks).
    *
@@ -13071,9 +12497,7 @@ export let asStrided_ = fn("asStrided_", "torch", (f) => {
 };
 
 /** The arcsine of each element (radians; NaN outside [-1, 1]). */
-export let asin = fn("asin", "torch", (f) => {
-  asin = f as never;
-}) as {
+export let asin = fn("asin", "torch", swap) as {
   /**
    * The arcsine of each element (radians; NaN outside [-1, 1]).
    *
@@ -13084,9 +12508,7 @@ export let asin = fn("asin", "torch", (f) => {
 };
 
 /** In place: The arcsine of each element (radians; NaN outside [-1, 1]). */
-export let asin_ = fn("asin_", "torch", (f) => {
-  asin_ = f as never;
-}) as {
+export let asin_ = fn("asin_", "torch", swap) as {
   /**
    * The arcsine of each element (radians; NaN outside [-1, 1]).
    *
@@ -13097,9 +12519,7 @@ export let asin_ = fn("asin_", "torch", (f) => {
 };
 
 /** Alias of asin. The arcsine of each element (radians; NaN outside [-1, 1]). */
-export let arcsin = fn("arcsin", "torch", (f) => {
-  arcsin = f as never;
-}) as {
+export let arcsin = fn("arcsin", "torch", swap) as {
   /**
    * Alias of asin. The arcsine of each element (radians; NaN outside [-1, 1]).
    *
@@ -13110,9 +12530,7 @@ export let arcsin = fn("arcsin", "torch", (f) => {
 };
 
 /** In place: Alias of asin. The arcsine of each element (radians; NaN outside [-1, 1]). */
-export let arcsin_ = fn("arcsin_", "torch", (f) => {
-  arcsin_ = f as never;
-}) as {
+export let arcsin_ = fn("arcsin_", "torch", swap) as {
   /**
    * Alias of asin. The arcsine of each element (radians; NaN outside [-1, 1]).
    *
@@ -13123,9 +12541,7 @@ export let arcsin_ = fn("arcsin_", "torch", (f) => {
 };
 
 /** The arccosine of each element (radians; NaN outside [-1, 1]). */
-export let acos = fn("acos", "torch", (f) => {
-  acos = f as never;
-}) as {
+export let acos = fn("acos", "torch", swap) as {
   /**
    * The arccosine of each element (radians; NaN outside [-1, 1]).
    *
@@ -13136,9 +12552,7 @@ export let acos = fn("acos", "torch", (f) => {
 };
 
 /** In place: The arccosine of each element (radians; NaN outside [-1, 1]). */
-export let acos_ = fn("acos_", "torch", (f) => {
-  acos_ = f as never;
-}) as {
+export let acos_ = fn("acos_", "torch", swap) as {
   /**
    * The arccosine of each element (radians; NaN outside [-1, 1]).
    *
@@ -13149,9 +12563,7 @@ export let acos_ = fn("acos_", "torch", (f) => {
 };
 
 /** Alias of acos. The arccosine of each element (radians; NaN outside [-1, 1]). */
-export let arccos = fn("arccos", "torch", (f) => {
-  arccos = f as never;
-}) as {
+export let arccos = fn("arccos", "torch", swap) as {
   /**
    * Alias of acos. The arccosine of each element (radians; NaN outside [-1, 1]).
    *
@@ -13162,9 +12574,7 @@ export let arccos = fn("arccos", "torch", (f) => {
 };
 
 /** In place: Alias of acos. The arccosine of each element (radians; NaN outside [-1, 1]). */
-export let arccos_ = fn("arccos_", "torch", (f) => {
-  arccos_ = f as never;
-}) as {
+export let arccos_ = fn("arccos_", "torch", swap) as {
   /**
    * Alias of acos. The arccosine of each element (radians; NaN outside [-1, 1]).
    *
@@ -13175,9 +12585,7 @@ export let arccos_ = fn("arccos_", "torch", (f) => {
 };
 
 /** The arctangent of each element (radians). */
-export let atan = fn("atan", "torch", (f) => {
-  atan = f as never;
-}) as {
+export let atan = fn("atan", "torch", swap) as {
   /**
    * The arctangent of each element (radians).
    *
@@ -13188,9 +12596,7 @@ export let atan = fn("atan", "torch", (f) => {
 };
 
 /** In place: The arctangent of each element (radians). */
-export let atan_ = fn("atan_", "torch", (f) => {
-  atan_ = f as never;
-}) as {
+export let atan_ = fn("atan_", "torch", swap) as {
   /**
    * The arctangent of each element (radians).
    *
@@ -13201,9 +12607,7 @@ export let atan_ = fn("atan_", "torch", (f) => {
 };
 
 /** Alias of atan. The arctangent of each element (radians). */
-export let arctan = fn("arctan", "torch", (f) => {
-  arctan = f as never;
-}) as {
+export let arctan = fn("arctan", "torch", swap) as {
   /**
    * Alias of atan. The arctangent of each element (radians).
    *
@@ -13214,9 +12618,7 @@ export let arctan = fn("arctan", "torch", (f) => {
 };
 
 /** In place: Alias of atan. The arctangent of each element (radians). */
-export let arctan_ = fn("arctan_", "torch", (f) => {
-  arctan_ = f as never;
-}) as {
+export let arctan_ = fn("arctan_", "torch", swap) as {
   /**
    * Alias of atan. The arctangent of each element (radians).
    *
@@ -13227,9 +12629,7 @@ export let arctan_ = fn("arctan_", "torch", (f) => {
 };
 
 /** The hyperbolic sine of each element. */
-export let sinh = fn("sinh", "torch", (f) => {
-  sinh = f as never;
-}) as {
+export let sinh = fn("sinh", "torch", swap) as {
   /**
    * The hyperbolic sine of each element.
    *
@@ -13240,9 +12640,7 @@ export let sinh = fn("sinh", "torch", (f) => {
 };
 
 /** In place: The hyperbolic sine of each element. */
-export let sinh_ = fn("sinh_", "torch", (f) => {
-  sinh_ = f as never;
-}) as {
+export let sinh_ = fn("sinh_", "torch", swap) as {
   /**
    * The hyperbolic sine of each element.
    *
@@ -13253,9 +12651,7 @@ export let sinh_ = fn("sinh_", "torch", (f) => {
 };
 
 /** The hyperbolic cosine of each element. */
-export let cosh = fn("cosh", "torch", (f) => {
-  cosh = f as never;
-}) as {
+export let cosh = fn("cosh", "torch", swap) as {
   /**
    * The hyperbolic cosine of each element.
    *
@@ -13266,9 +12662,7 @@ export let cosh = fn("cosh", "torch", (f) => {
 };
 
 /** In place: The hyperbolic cosine of each element. */
-export let cosh_ = fn("cosh_", "torch", (f) => {
-  cosh_ = f as never;
-}) as {
+export let cosh_ = fn("cosh_", "torch", swap) as {
   /**
    * The hyperbolic cosine of each element.
    *
@@ -13279,9 +12673,7 @@ export let cosh_ = fn("cosh_", "torch", (f) => {
 };
 
 /** The inverse hyperbolic sine of each element. */
-export let asinh = fn("asinh", "torch", (f) => {
-  asinh = f as never;
-}) as {
+export let asinh = fn("asinh", "torch", swap) as {
   /**
    * The inverse hyperbolic sine of each element.
    *
@@ -13292,9 +12684,7 @@ export let asinh = fn("asinh", "torch", (f) => {
 };
 
 /** In place: The inverse hyperbolic sine of each element. */
-export let asinh_ = fn("asinh_", "torch", (f) => {
-  asinh_ = f as never;
-}) as {
+export let asinh_ = fn("asinh_", "torch", swap) as {
   /**
    * The inverse hyperbolic sine of each element.
    *
@@ -13305,9 +12695,7 @@ export let asinh_ = fn("asinh_", "torch", (f) => {
 };
 
 /** Alias of asinh. The inverse hyperbolic sine of each element. */
-export let arcsinh = fn("arcsinh", "torch", (f) => {
-  arcsinh = f as never;
-}) as {
+export let arcsinh = fn("arcsinh", "torch", swap) as {
   /**
    * Alias of asinh. The inverse hyperbolic sine of each element.
    *
@@ -13318,9 +12706,7 @@ export let arcsinh = fn("arcsinh", "torch", (f) => {
 };
 
 /** In place: Alias of asinh. The inverse hyperbolic sine of each element. */
-export let arcsinh_ = fn("arcsinh_", "torch", (f) => {
-  arcsinh_ = f as never;
-}) as {
+export let arcsinh_ = fn("arcsinh_", "torch", swap) as {
   /**
    * Alias of asinh. The inverse hyperbolic sine of each element.
    *
@@ -13331,9 +12717,7 @@ export let arcsinh_ = fn("arcsinh_", "torch", (f) => {
 };
 
 /** The inverse hyperbolic cosine of each element (NaN below 1). */
-export let acosh = fn("acosh", "torch", (f) => {
-  acosh = f as never;
-}) as {
+export let acosh = fn("acosh", "torch", swap) as {
   /**
    * The inverse hyperbolic cosine of each element (NaN below 1).
    *
@@ -13344,9 +12728,7 @@ export let acosh = fn("acosh", "torch", (f) => {
 };
 
 /** In place: The inverse hyperbolic cosine of each element (NaN below 1). */
-export let acosh_ = fn("acosh_", "torch", (f) => {
-  acosh_ = f as never;
-}) as {
+export let acosh_ = fn("acosh_", "torch", swap) as {
   /**
    * The inverse hyperbolic cosine of each element (NaN below 1).
    *
@@ -13357,9 +12739,7 @@ export let acosh_ = fn("acosh_", "torch", (f) => {
 };
 
 /** Alias of acosh. The inverse hyperbolic cosine of each element (NaN below 1). */
-export let arccosh = fn("arccosh", "torch", (f) => {
-  arccosh = f as never;
-}) as {
+export let arccosh = fn("arccosh", "torch", swap) as {
   /**
    * Alias of acosh. The inverse hyperbolic cosine of each element (NaN below 1).
    *
@@ -13370,9 +12750,7 @@ export let arccosh = fn("arccosh", "torch", (f) => {
 };
 
 /** In place: Alias of acosh. The inverse hyperbolic cosine of each element (NaN below 1). */
-export let arccosh_ = fn("arccosh_", "torch", (f) => {
-  arccosh_ = f as never;
-}) as {
+export let arccosh_ = fn("arccosh_", "torch", swap) as {
   /**
    * Alias of acosh. The inverse hyperbolic cosine of each element (NaN below 1).
    *
@@ -13383,9 +12761,7 @@ export let arccosh_ = fn("arccosh_", "torch", (f) => {
 };
 
 /** The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1). */
-export let atanh = fn("atanh", "torch", (f) => {
-  atanh = f as never;
-}) as {
+export let atanh = fn("atanh", "torch", swap) as {
   /**
    * The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1).
    *
@@ -13396,9 +12772,7 @@ export let atanh = fn("atanh", "torch", (f) => {
 };
 
 /** In place: The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1). */
-export let atanh_ = fn("atanh_", "torch", (f) => {
-  atanh_ = f as never;
-}) as {
+export let atanh_ = fn("atanh_", "torch", swap) as {
   /**
    * The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1).
    *
@@ -13409,9 +12783,7 @@ export let atanh_ = fn("atanh_", "torch", (f) => {
 };
 
 /** Alias of atanh. The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1). */
-export let arctanh = fn("arctanh", "torch", (f) => {
-  arctanh = f as never;
-}) as {
+export let arctanh = fn("arctanh", "torch", swap) as {
   /**
    * Alias of atanh. The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1).
    *
@@ -13422,9 +12794,7 @@ export let arctanh = fn("arctanh", "torch", (f) => {
 };
 
 /** In place: Alias of atanh. The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1). */
-export let arctanh_ = fn("arctanh_", "torch", (f) => {
-  arctanh_ = f as never;
-}) as {
+export let arctanh_ = fn("arctanh_", "torch", swap) as {
   /**
    * Alias of atanh. The inverse hyperbolic tangent of each element (NaN outside [-1, 1], infinite at +-1).
    *
@@ -13435,9 +12805,7 @@ export let arctanh_ = fn("arctanh_", "torch", (f) => {
 };
 
 /** The base-2 logarithm of each element. */
-export let log2 = fn("log2", "torch", (f) => {
-  log2 = f as never;
-}) as {
+export let log2 = fn("log2", "torch", swap) as {
   /**
    * The base-2 logarithm of each element.
    *
@@ -13448,9 +12816,7 @@ export let log2 = fn("log2", "torch", (f) => {
 };
 
 /** In place: The base-2 logarithm of each element. */
-export let log2_ = fn("log2_", "torch", (f) => {
-  log2_ = f as never;
-}) as {
+export let log2_ = fn("log2_", "torch", swap) as {
   /**
    * The base-2 logarithm of each element.
    *
@@ -13461,9 +12827,7 @@ export let log2_ = fn("log2_", "torch", (f) => {
 };
 
 /** The base-10 logarithm of each element. */
-export let log10 = fn("log10", "torch", (f) => {
-  log10 = f as never;
-}) as {
+export let log10 = fn("log10", "torch", swap) as {
   /**
    * The base-10 logarithm of each element.
    *
@@ -13474,9 +12838,7 @@ export let log10 = fn("log10", "torch", (f) => {
 };
 
 /** In place: The base-10 logarithm of each element. */
-export let log10_ = fn("log10_", "torch", (f) => {
-  log10_ = f as never;
-}) as {
+export let log10_ = fn("log10_", "torch", swap) as {
   /**
    * The base-10 logarithm of each element.
    *
@@ -13487,9 +12849,7 @@ export let log10_ = fn("log10_", "torch", (f) => {
 };
 
 /** 2 raised to each element. */
-export let exp2 = fn("exp2", "torch", (f) => {
-  exp2 = f as never;
-}) as {
+export let exp2 = fn("exp2", "torch", swap) as {
   /**
    * 2 raised to each element.
    *
@@ -13500,9 +12860,7 @@ export let exp2 = fn("exp2", "torch", (f) => {
 };
 
 /** In place: 2 raised to each element. */
-export let exp2_ = fn("exp2_", "torch", (f) => {
-  exp2_ = f as never;
-}) as {
+export let exp2_ = fn("exp2_", "torch", swap) as {
   /**
    * 2 raised to each element.
    *
@@ -13513,9 +12871,7 @@ export let exp2_ = fn("exp2_", "torch", (f) => {
 };
 
 /** sqrt(input^2 + other^2) elementwise without intermediate overflow (broadcasting; floating dtypes only). */
-export let hypot = fn("hypot", "torch", (f) => {
-  hypot = f as never;
-}) as {
+export let hypot = fn("hypot", "torch", swap) as {
   /**
    * sqrt(input^2 + other^2) elementwise without intermediate overflow (broadcasting; floating dtypes only).
    *
@@ -13533,9 +12889,7 @@ export let hypot = fn("hypot", "torch", (f) => {
 };
 
 /** log(e^input + e^other) elementwise, without overflow (broadcasting; floating dtypes only). */
-export let logaddexp = fn("logaddexp", "torch", (f) => {
-  logaddexp = f as never;
-}) as {
+export let logaddexp = fn("logaddexp", "torch", swap) as {
   /**
    * log(e^input + e^other) elementwise, without overflow (broadcasting; floating dtypes only).
    *
@@ -13553,9 +12907,7 @@ export let logaddexp = fn("logaddexp", "torch", (f) => {
 };
 
 /** log2(2^input + 2^other) elementwise, without overflow (broadcasting; floating dtypes only). */
-export let logaddexp2 = fn("logaddexp2", "torch", (f) => {
-  logaddexp2 = f as never;
-}) as {
+export let logaddexp2 = fn("logaddexp2", "torch", swap) as {
   /**
    * log2(2^input + 2^other) elementwise, without overflow (broadcasting; floating dtypes only).
    *
@@ -13573,9 +12925,7 @@ export let logaddexp2 = fn("logaddexp2", "torch", (f) => {
 };
 
 /** input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype. */
-export let xlogy = fn("xlogy", "torch", (f) => {
-  xlogy = f as never;
-}) as {
+export let xlogy = fn("xlogy", "torch", swap) as {
   /**
    * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
    *
@@ -13635,9 +12985,7 @@ export let xlogy = fn("xlogy", "torch", (f) => {
 };
 
 /** In place: input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype. */
-export let xlogy_ = fn("xlogy_", "torch", (f) => {
-  xlogy_ = f as never;
-}) as {
+export let xlogy_ = fn("xlogy_", "torch", swap) as {
   /**
    * input * log(other) elementwise, 0 where input is 0 (NaN where other is NaN); integers compute in the default float dtype.
    *
@@ -13683,9 +13031,7 @@ export let xlogy_ = fn("xlogy_", "torch", (f) => {
 };
 
 /** The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype. */
-export let copysign = fn("copysign", "torch", (f) => {
-  copysign = f as never;
-}) as {
+export let copysign = fn("copysign", "torch", swap) as {
   /**
    * The magnitude of `input` with the sign of `other` (its sign bit: -0 counts as negative); integers compute in the default float dtype.
    *
@@ -13731,9 +13077,7 @@ export let copysign = fn("copysign", "torch", (f) => {
 };
 
 /** The complementary error function 1 - erf(x) of each element (accurate where erf(x) is near 1). */
-export let erfc = fn("erfc", "torch", (f) => {
-  erfc = f as never;
-}) as {
+export let erfc = fn("erfc", "torch", swap) as {
   /**
    * The complementary error function 1 - erf(x) of each element (accurate where erf(x) is near 1).
    *
@@ -13744,9 +13088,7 @@ export let erfc = fn("erfc", "torch", (f) => {
 };
 
 /** In place: The complementary error function 1 - erf(x) of each element (accurate where erf(x) is near 1). */
-export let erfc_ = fn("erfc_", "torch", (f) => {
-  erfc_ = f as never;
-}) as {
+export let erfc_ = fn("erfc_", "torch", swap) as {
   /**
    * The complementary error function 1 - erf(x) of each element (accurate where erf(x) is near 1).
    *
@@ -13757,9 +13099,7 @@ export let erfc_ = fn("erfc_", "torch", (f) => {
 };
 
 /** The inverse error function of each element (NaN outside [-1, 1], infinite at +-1). */
-export let erfinv = fn("erfinv", "torch", (f) => {
-  erfinv = f as never;
-}) as {
+export let erfinv = fn("erfinv", "torch", swap) as {
   /**
    * The inverse error function of each element (NaN outside [-1, 1], infinite at +-1).
    *
@@ -13770,9 +13110,7 @@ export let erfinv = fn("erfinv", "torch", (f) => {
 };
 
 /** The normalized sinc sin(pi x) / (pi x) of each element (1 at 0). */
-export let sinc = fn("sinc", "torch", (f) => {
-  sinc = f as never;
-}) as {
+export let sinc = fn("sinc", "torch", swap) as {
   /**
    * The normalized sinc sin(pi x) / (pi x) of each element (1 at 0).
    *
@@ -13783,9 +13121,7 @@ export let sinc = fn("sinc", "torch", (f) => {
 };
 
 /** In place: The normalized sinc sin(pi x) / (pi x) of each element (1 at 0). */
-export let sinc_ = fn("sinc_", "torch", (f) => {
-  sinc_ = f as never;
-}) as {
+export let sinc_ = fn("sinc_", "torch", swap) as {
   /**
    * The normalized sinc sin(pi x) / (pi x) of each element (1 at 0).
    *
@@ -13796,9 +13132,7 @@ export let sinc_ = fn("sinc_", "torch", (f) => {
 };
 
 /** Each element converted from degrees to radians (times pi/180); integers give the default float dtype. */
-export let deg2rad = fn("deg2rad", "torch", (f) => {
-  deg2rad = f as never;
-}) as {
+export let deg2rad = fn("deg2rad", "torch", swap) as {
   /**
    * Each element converted from degrees to radians (times pi/180); integers give the default float dtype.
    *
@@ -13809,9 +13143,7 @@ export let deg2rad = fn("deg2rad", "torch", (f) => {
 };
 
 /** In place: Each element converted from degrees to radians (times pi/180); integers give the default float dtype. */
-export let deg2rad_ = fn("deg2rad_", "torch", (f) => {
-  deg2rad_ = f as never;
-}) as {
+export let deg2rad_ = fn("deg2rad_", "torch", swap) as {
   /**
    * Each element converted from degrees to radians (times pi/180); integers give the default float dtype.
    *
@@ -13822,9 +13154,7 @@ export let deg2rad_ = fn("deg2rad_", "torch", (f) => {
 };
 
 /** Each element converted from radians to degrees (times 180/pi); integers give the default float dtype. */
-export let rad2deg = fn("rad2deg", "torch", (f) => {
-  rad2deg = f as never;
-}) as {
+export let rad2deg = fn("rad2deg", "torch", swap) as {
   /**
    * Each element converted from radians to degrees (times 180/pi); integers give the default float dtype.
    *
@@ -13835,9 +13165,7 @@ export let rad2deg = fn("rad2deg", "torch", (f) => {
 };
 
 /** In place: Each element converted from radians to degrees (times 180/pi); integers give the default float dtype. */
-export let rad2deg_ = fn("rad2deg_", "torch", (f) => {
-  rad2deg_ = f as never;
-}) as {
+export let rad2deg_ = fn("rad2deg_", "torch", swap) as {
   /**
    * Each element converted from radians to degrees (times 180/pi); integers give the default float dtype.
    *
@@ -13848,9 +13176,7 @@ export let rad2deg_ = fn("rad2deg_", "torch", (f) => {
 };
 
 /** The log-odds log(x / (1 - x)) of each element; with `eps`, x is first clamped to [eps, 1 - eps] (the gradient is 0 outside). */
-export let logit = fn("logit", "torch", (f) => {
-  logit = f as never;
-}) as {
+export let logit = fn("logit", "torch", swap) as {
   /**
    * The log-odds log(x / (1 - x)) of each element; with `eps`, x is first clamped to [eps, 1 - eps] (the gradient is 0 outside).
    *
@@ -13868,9 +13194,7 @@ export let logit = fn("logit", "torch", (f) => {
 };
 
 /** In place: The log-odds log(x / (1 - x)) of each element; with `eps`, x is first clamped to [eps, 1 - eps] (the gradient is 0 outside). */
-export let logit_ = fn("logit_", "torch", (f) => {
-  logit_ = f as never;
-}) as {
+export let logit_ = fn("logit_", "torch", swap) as {
   /**
    * The log-odds log(x / (1 - x)) of each element; with `eps`, x is first clamped to [eps, 1 - eps] (the gradient is 0 outside).
    *
@@ -13888,9 +13212,7 @@ export let logit_ = fn("logit_", "torch", (f) => {
 };
 
 /** The natural logarithm of the absolute value of the gamma function of each element. */
-export let lgamma = fn("lgamma", "torch", (f) => {
-  lgamma = f as never;
-}) as {
+export let lgamma = fn("lgamma", "torch", swap) as {
   /**
    * The natural logarithm of the absolute value of the gamma function of each element.
    *
@@ -13901,9 +13223,7 @@ export let lgamma = fn("lgamma", "torch", (f) => {
 };
 
 /** The digamma function (the derivative of lgamma) of each element; -inf at 0, NaN at the negative integers. */
-export let digamma = fn("digamma", "torch", (f) => {
-  digamma = f as never;
-}) as {
+export let digamma = fn("digamma", "torch", swap) as {
   /**
    * The digamma function (the derivative of lgamma) of each element; -inf at 0, NaN at the negative integers.
    *
@@ -13914,9 +13234,7 @@ export let digamma = fn("digamma", "torch", (f) => {
 };
 
 /** The n-th derivative of the digamma function at each element (n = 0 is digamma); integers compute in the default float dtype. */
-export let polygamma = fn("polygamma", "torch", (f) => {
-  polygamma = f as never;
-}) as {
+export let polygamma = fn("polygamma", "torch", swap) as {
   /**
    * The n-th derivative of the digamma function at each element (n = 0 is digamma); integers compute in the default float dtype.
    *
@@ -13934,9 +13252,7 @@ export let polygamma = fn("polygamma", "torch", (f) => {
 };
 
 /** Each element rounded toward zero (integers unchanged). */
-export let trunc = fn("trunc", "torch", (f) => {
-  trunc = f as never;
-}) as {
+export let trunc = fn("trunc", "torch", swap) as {
   /**
    * Each element rounded toward zero (integers unchanged).
    *
@@ -13947,9 +13263,7 @@ export let trunc = fn("trunc", "torch", (f) => {
 };
 
 /** In place: Each element rounded toward zero (integers unchanged). */
-export let trunc_ = fn("trunc_", "torch", (f) => {
-  trunc_ = f as never;
-}) as {
+export let trunc_ = fn("trunc_", "torch", swap) as {
   /**
    * Each element rounded toward zero (integers unchanged).
    *
@@ -13960,9 +13274,7 @@ export let trunc_ = fn("trunc_", "torch", (f) => {
 };
 
 /** Alias of trunc: each element rounded toward zero (integers unchanged). */
-export let fix = fn("fix", "torch", (f) => {
-  fix = f as never;
-}) as {
+export let fix = fn("fix", "torch", swap) as {
   /**
    * Alias of trunc: each element rounded toward zero (integers unchanged).
    *
@@ -13973,9 +13285,7 @@ export let fix = fn("fix", "torch", (f) => {
 };
 
 /** In place: Alias of trunc: each element rounded toward zero (integers unchanged). */
-export let fix_ = fn("fix_", "torch", (f) => {
-  fix_ = f as never;
-}) as {
+export let fix_ = fn("fix_", "torch", swap) as {
   /**
    * Alias of trunc: each element rounded toward zero (integers unchanged).
    *
@@ -13986,9 +13296,7 @@ export let fix_ = fn("fix_", "torch", (f) => {
 };
 
 /** The fractional part x - trunc(x) of each element (sign of x; floating dtypes only). */
-export let frac = fn("frac", "torch", (f) => {
-  frac = f as never;
-}) as {
+export let frac = fn("frac", "torch", swap) as {
   /**
    * The fractional part x - trunc(x) of each element (sign of x; floating dtypes only).
    *
@@ -13999,9 +13307,7 @@ export let frac = fn("frac", "torch", (f) => {
 };
 
 /** In place: The fractional part x - trunc(x) of each element (sign of x; floating dtypes only). */
-export let frac_ = fn("frac_", "torch", (f) => {
-  frac_ = f as never;
-}) as {
+export let frac_ = fn("frac_", "torch", swap) as {
   /**
    * The fractional part x - trunc(x) of each element (sign of x; floating dtypes only).
    *
@@ -14012,9 +13318,7 @@ export let frac_ = fn("frac_", "torch", (f) => {
 };
 
 /** The sign of each element (sign for real tensors: -1, 0 or 1, 0 for NaN). */
-export let sgn = fn("sgn", "torch", (f) => {
-  sgn = f as never;
-}) as {
+export let sgn = fn("sgn", "torch", swap) as {
   /**
    * The sign of each element (sign for real tensors: -1, 0 or 1, 0 for NaN).
    *
@@ -14025,9 +13329,7 @@ export let sgn = fn("sgn", "torch", (f) => {
 };
 
 /** input + value * tensor1 * tensor2 elementwise (broadcasting; `value` cast to the promoted dtype). */
-export let addcmul = fn("addcmul", "torch", (f) => {
-  addcmul = f as never;
-}) as {
+export let addcmul = fn("addcmul", "torch", swap) as {
   /**
    * input + value * tensor1 * tensor2 elementwise (broadcasting; `value` cast to the promoted dtype).
    *
@@ -14110,9 +13412,7 @@ export let addcmul = fn("addcmul", "torch", (f) => {
 };
 
 /** input + value * tensor1 / tensor2 elementwise (broadcasting; integer tensor1 and tensor2 are refused). */
-export let addcdiv = fn("addcdiv", "torch", (f) => {
-  addcdiv = f as never;
-}) as {
+export let addcdiv = fn("addcdiv", "torch", swap) as {
   /**
    * input + value * tensor1 / tensor2 elementwise (broadcasting; integer tensor1 and tensor2 are refused).
    *
@@ -14195,9 +13495,7 @@ export let addcdiv = fn("addcdiv", "torch", (f) => {
 };
 
 /** Linear interpolation input + weight * (end - input) (broadcasting; input, end and a tensor weight share one floating dtype). */
-export let lerp = fn("lerp", "torch", (f) => {
-  lerp = f as never;
-}) as {
+export let lerp = fn("lerp", "torch", swap) as {
   /**
    * Linear interpolation input + weight * (end - input) (broadcasting; input, end and a tensor weight share one floating dtype).
    *
@@ -14276,9 +13574,7 @@ export let lerp = fn("lerp", "torch", (f) => {
 };
 
 /** C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises). */
-export let fmod = fn("fmod", "torch", (f) => {
-  fmod = f as never;
-}) as {
+export let fmod = fn("fmod", "torch", swap) as {
   /**
    * C's fmod elementwise: input - trunc(input / other) * other, with the sign of input (broadcasting; an integer zero divisor raises).
    *
@@ -14324,9 +13620,7 @@ export let fmod = fn("fmod", "torch", (f) => {
 };
 
 /** Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises). */
-export let remainder = fn("remainder", "torch", (f) => {
-  remainder = f as never;
-}) as {
+export let remainder = fn("remainder", "torch", swap) as {
   /**
    * Python's modulo elementwise: input - floor(input / other) * other, with the sign of other (broadcasting; an integer zero divisor raises).
    *
@@ -14386,9 +13680,7 @@ export let remainder = fn("remainder", "torch", (f) => {
 };
 
 /** input ** exponent computed in float64 (the result is float64 whatever the operands' dtypes). */
-export let floatPower = fn("floatPower", "torch", (f) => {
-  floatPower = f as never;
-}) as {
+export let floatPower = fn("floatPower", "torch", swap) as {
   /**
    * input ** exponent computed in float64 (the result is float64 whatever the operands' dtypes).
    *
@@ -14448,9 +13740,7 @@ export let floatPower = fn("floatPower", "torch", (f) => {
 };
 
 /** The elementwise maximum, ignoring NaN (NaN only where both are; broadcasting). */
-export let fmax = fn("fmax", "torch", (f) => {
-  fmax = f as never;
-}) as {
+export let fmax = fn("fmax", "torch", swap) as {
   /**
    * The elementwise maximum, ignoring NaN (NaN only where both are; broadcasting).
    *
@@ -14468,9 +13758,7 @@ export let fmax = fn("fmax", "torch", (f) => {
 };
 
 /** The elementwise minimum, ignoring NaN (NaN only where both are; broadcasting). */
-export let fmin = fn("fmin", "torch", (f) => {
-  fmin = f as never;
-}) as {
+export let fmin = fn("fmin", "torch", swap) as {
   /**
    * The elementwise minimum, ignoring NaN (NaN only where both are; broadcasting).
    *
@@ -14488,9 +13776,7 @@ export let fmin = fn("fmin", "torch", (f) => {
 };
 
 /** Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input. */
-export let clip = fn("clip", "torch", (f) => {
-  clip = f as never;
-}) as {
+export let clip = fn("clip", "torch", swap) as {
   /**
    * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
    *
@@ -14597,9 +13883,7 @@ export let clip = fn("clip", "torch", (f) => {
 };
 
 /** In place: Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input. */
-export let clip_ = fn("clip_", "torch", (f) => {
-  clip_ = f as never;
-}) as {
+export let clip_ = fn("clip_", "torch", swap) as {
   /**
    * Alias of clamp. Limits each element to [min, max]: bounds are numbers or tensors broadcast with the input.
    *
@@ -14684,9 +13968,7 @@ export let clip_ = fn("clip_", "torch", (f) => {
 };
 
 /** The input itself (unary plus); bool tensors are refused. */
-export let positive = fn("positive", "torch", (f) => {
-  positive = f as never;
-}) as {
+export let positive = fn("positive", "torch", swap) as {
   /**
    * The input itself (unary plus); bool tensors are refused.
    *
@@ -14697,9 +13979,7 @@ export let positive = fn("positive", "torch", (f) => {
 };
 
 /** Whether each element's sign bit is set (true for -0; integers: x < 0). */
-export let signbit = fn("signbit", "torch", (f) => {
-  signbit = f as never;
-}) as {
+export let signbit = fn("signbit", "torch", swap) as {
   /**
    * Whether each element's sign bit is set (true for -0; integers: x < 0).
    *
@@ -14710,9 +13990,7 @@ export let signbit = fn("signbit", "torch", (f) => {
 };
 
 /** Whether each element is +inf. */
-export let isposinf = fn("isposinf", "torch", (f) => {
-  isposinf = f as never;
-}) as {
+export let isposinf = fn("isposinf", "torch", swap) as {
   /**
    * Whether each element is +inf.
    *
@@ -14723,9 +14001,7 @@ export let isposinf = fn("isposinf", "torch", (f) => {
 };
 
 /** Whether each element is -inf. */
-export let isneginf = fn("isneginf", "torch", (f) => {
-  isneginf = f as never;
-}) as {
+export let isneginf = fn("isneginf", "torch", swap) as {
   /**
    * Whether each element is -inf.
    *
@@ -14736,9 +14012,7 @@ export let isneginf = fn("isneginf", "torch", (f) => {
 };
 
 /** Whether each element is real: true everywhere for tensorgrad's real dtypes. */
-export let isreal = fn("isreal", "torch", (f) => {
-  isreal = f as never;
-}) as {
+export let isreal = fn("isreal", "torch", swap) as {
   /**
    * Whether each element is real: true everywhere for tensorgrad's real dtypes.
    *
@@ -14749,9 +14023,7 @@ export let isreal = fn("isreal", "torch", (f) => {
 };
 
 /** NaN, +inf and -inf replaced by `nan` (default 0), `posinf` and `neginf` (default the dtype's largest and lowest finite values); integers are copied. */
-export let nanToNum = fn("nanToNum", "torch", (f) => {
-  nanToNum = f as never;
-}) as {
+export let nanToNum = fn("nanToNum", "torch", swap) as {
   /**
    * NaN, +inf and -inf replaced by `nan` (default 0), `posinf` and `neginf` (default the dtype's largest and lowest finite values); integers are copied.
    *
@@ -14806,9 +14078,7 @@ export let nanToNum = fn("nanToNum", "torch", (f) => {
 };
 
 /** In place: NaN, +inf and -inf replaced by `nan` (default 0), `posinf` and `neginf` (default the dtype's largest and lowest finite values); integers are copied. */
-export let nanToNum_ = fn("nanToNum_", "torch", (f) => {
-  nanToNum_ = f as never;
-}) as {
+export let nanToNum_ = fn("nanToNum_", "torch", swap) as {
   /**
    * NaN, +inf and -inf replaced by `nan` (default 0), `posinf` and `neginf` (default the dtype's largest and lowest finite values); integers are copied.
    *
@@ -14852,9 +14122,7 @@ export let nanToNum_ = fn("nanToNum_", "torch", (f) => {
 };
 
 /** The Heaviside step: 0 where input < 0, 1 where input > 0, `values` where input == 0 (input and values of one dtype). */
-export let heaviside = fn("heaviside", "torch", (f) => {
-  heaviside = f as never;
-}) as {
+export let heaviside = fn("heaviside", "torch", swap) as {
   /**
    * The Heaviside step: 0 where input < 0, 1 where input > 0, `values` where input == 0 (input and values of one dtype).
    *
@@ -14872,9 +14140,7 @@ export let heaviside = fn("heaviside", "torch", (f) => {
 };
 
 /** Whether each pair is close: equal, or |input - other| <= atol + rtol * |other| (NaNs equal with `equal_nan`; input and other of one dtype). */
-export let isclose = fn("isclose", "torch", (f) => {
-  isclose = f as never;
-}) as {
+export let isclose = fn("isclose", "torch", swap) as {
   /**
    * Whether each pair is close: equal, or |input - other| <= atol + rtol * |other| (NaNs equal with `equal_nan`; input and other of one dtype).
    *
@@ -14931,9 +14197,7 @@ export let isclose = fn("isclose", "torch", (f) => {
 };
 
 /** The complex conjugate: for a real tensor (tensorgrad has no complex dtype) the input itself. */
-export let conj = fn("conj", "torch", (f) => {
-  conj = f as never;
-}) as {
+export let conj = fn("conj", "torch", swap) as {
   /**
    * The complex conjugate: for a real tensor (tensorgrad has no complex dtype) the input itself.
    *
@@ -14944,9 +14208,7 @@ export let conj = fn("conj", "torch", (f) => {
 };
 
 /** Materialises a lazy conjugation: a real tensor is never conjugated lazily, so the input itself. */
-export let resolveConj = fn("resolveConj", "torch", (f) => {
-  resolveConj = f as never;
-}) as {
+export let resolveConj = fn("resolveConj", "torch", swap) as {
   /**
    * Materialises a lazy conjugation: a real tensor is never conjugated lazily, so the input itself.
    *
@@ -14957,9 +14219,7 @@ export let resolveConj = fn("resolveConj", "torch", (f) => {
 };
 
 /** Materialises a lazy negation: a real tensor is never negated lazily, so the input itself. */
-export let resolveNeg = fn("resolveNeg", "torch", (f) => {
-  resolveNeg = f as never;
-}) as {
+export let resolveNeg = fn("resolveNeg", "torch", swap) as {
   /**
    * Materialises a lazy negation: a real tensor is never negated lazily, so the input itself.
    *
@@ -14970,9 +14230,7 @@ export let resolveNeg = fn("resolveNeg", "torch", (f) => {
 };
 
 /** The real part: of a complex tensor a real view sharing its storage; of a real tensor the input itself. */
-export let real = fn("real", "torch", (f) => {
-  real = f as never;
-}) as {
+export let real = fn("real", "torch", swap) as {
   /**
    * The real part: of a complex tensor a real view sharing its storage; of a real tensor the input itself.
    *
@@ -14983,9 +14241,7 @@ export let real = fn("real", "torch", (f) => {
 };
 
 /** The imaginary part of a complex tensor: a real view sharing its storage. A real tensor raises PyTorch's error. */
-export let imag = fn("imag", "torch", (f) => {
-  imag = f as never;
-}) as {
+export let imag = fn("imag", "torch", swap) as {
   /**
    * The imaginary part of a complex tensor: a real view sharing its storage. A real tensor raises PyTorch's error.
    *
@@ -14996,9 +14252,7 @@ export let imag = fn("imag", "torch", (f) => {
 };
 
 /** The complex conjugate, computed eagerly: for a real tensor the input itself (in place: unchanged, recorded as ConjPhysicalBackward1). */
-export let conjPhysical = fn("conjPhysical", "torch", (f) => {
-  conjPhysical = f as never;
-}) as {
+export let conjPhysical = fn("conjPhysical", "torch", swap) as {
   /**
    * The complex conjugate, computed eagerly: for a real tensor the input itself (in place: unchanged, recorded as ConjPhysicalBackward1).
    *
@@ -15009,9 +14263,7 @@ export let conjPhysical = fn("conjPhysical", "torch", (f) => {
 };
 
 /** In place: The complex conjugate, computed eagerly: for a real tensor the input itself (in place: unchanged, recorded as ConjPhysicalBackward1). */
-export let conjPhysical_ = fn("conjPhysical_", "torch", (f) => {
-  conjPhysical_ = f as never;
-}) as {
+export let conjPhysical_ = fn("conjPhysical_", "torch", swap) as {
   /**
    * The complex conjugate, computed eagerly: for a real tensor the input itself (in place: unchanged, recorded as ConjPhysicalBackward1).
    *
@@ -15022,9 +14274,7 @@ export let conjPhysical_ = fn("conjPhysical_", "torch", (f) => {
 };
 
 /** Whether the tensor's conjugate bit is set: never, tensorgrad having no complex dtype. */
-export let isConj = fn("isConj", "torch", (f) => {
-  isConj = f as never;
-}) as {
+export let isConj = fn("isConj", "torch", swap) as {
   /**
    * Whether the tensor's conjugate bit is set: never, tensorgrad having no complex dtype.
    *
@@ -15035,9 +14285,7 @@ export let isConj = fn("isConj", "torch", (f) => {
 };
 
 /** Whether the tensor's negative bit is set: never (only conjugated complex views set it). */
-export let isNeg = fn("isNeg", "torch", (f) => {
-  isNeg = f as never;
-}) as {
+export let isNeg = fn("isNeg", "torch", swap) as {
   /**
    * Whether the tensor's negative bit is set: never (only conjugated complex views set it).
    *
@@ -15048,9 +14296,7 @@ export let isNeg = fn("isNeg", "torch", (f) => {
 };
 
 /** The elementwise angle (argument) in radians: for real input 0 where x >= 0, pi where x < 0, NaN for NaN; integers give floats. */
-export let angle = fn("angle", "torch", (f) => {
-  angle = f as never;
-}) as {
+export let angle = fn("angle", "torch", swap) as {
   /**
    * The elementwise angle (argument) in radians: for real input 0 where x >= 0, pi where x < 0, NaN for NaN; integers give floats.
    *
@@ -15061,9 +14307,7 @@ export let angle = fn("angle", "torch", (f) => {
 };
 
 /** Layer norm over the trailing `normalized_shape` dims, returning (output, mean, rstd): the statistics over the normalised dims (kept as size-1 dims), rstd = 1/sqrt(biased variance + eps). */
-export let nativeLayerNorm = fn("nativeLayerNorm", "torch", (f) => {
-  nativeLayerNorm = f as never;
-}) as {
+export let nativeLayerNorm = fn("nativeLayerNorm", "torch", swap) as {
   /**
    * Layer norm over the trailing `normalized_shape` dims, returning (output, mean, rstd): the statistics over the normalised dims (kept as size-1 dims), rstd = 1/sqrt(biased variance + eps).
    *
@@ -15131,9 +14375,7 @@ export let nativeLayerNorm = fn("nativeLayerNorm", "torch", (f) => {
 };
 
 /** Batch norm per channel (dim 1), returning (output, save_mean, save_invstd): in training the batch mean and 1/sqrt(biased variance + eps) per channel (the running statistics, if given, updated in place), in evaluation two empty tensors. */
-export let nativeBatchNorm = fn("nativeBatchNorm", "torch", (f) => {
-  nativeBatchNorm = f as never;
-}) as {
+export let nativeBatchNorm = fn("nativeBatchNorm", "torch", swap) as {
   /**
    * Batch norm per channel (dim 1), returning (output, save_mean, save_invstd): in training the batch mean and 1/sqrt(biased variance + eps) per channel (the running statistics, if given, updated in place), in evaluation two empty tensors.
    *
@@ -15265,9 +14507,7 @@ export let nativeBatchNorm = fn("nativeBatchNorm", "torch", (f) => {
 };
 
 /** Pads the last dims with `value`: `pad` lists (before, after) amounts from the last dim backwards; negative amounts crop. */
-export let constantPadNd = fn("constantPadNd", "torch", (f) => {
-  constantPadNd = f as never;
-}) as {
+export let constantPadNd = fn("constantPadNd", "torch", swap) as {
   /**
    * Pads the last dims with `value`: `pad` lists (before, after) amounts from the last dim backwards; negative amounts crop.
    *
@@ -15292,9 +14532,7 @@ export let constantPadNd = fn("constantPadNd", "torch", (f) => {
 };
 
 /** `steps` values from base ** start to base ** end, evenly spaced in the exponent (the default float dtype unless `dtype`). */
-export let logspace = fn("logspace", "torch", (f) => {
-  logspace = f as never;
-}) as {
+export let logspace = fn("logspace", "torch", swap) as {
   /**
    * `steps` values from base ** start to base ** end, evenly spaced in the exponent (the default float dtype unless `dtype`).
    *
@@ -15378,9 +14616,7 @@ export let logspace = fn("logspace", "torch", (f) => {
 };
 
 /** In place: every element of self set to `value` (a number, or a 0-dim tensor whose gradient is the sum of self's). */
-export let fill_ = fn("fill_", "torch", (f) => {
-  fill_ = f as never;
-}) as {
+export let fill_ = fn("fill_", "torch", swap) as {
   /**
    * In place: every element of self set to `value` (a number, or a 0-dim tensor whose gradient is the sum of self's).
    *
@@ -15426,9 +14662,7 @@ export let fill_ = fn("fill_", "torch", (f) => {
 };
 
 /** In place: every element of self set to zero. */
-export let zero_ = fn("zero_", "torch", (f) => {
-  zero_ = f as never;
-}) as {
+export let zero_ = fn("zero_", "torch", swap) as {
   /**
    * In place: every element of self set to zero.
    *
@@ -15439,9 +14673,7 @@ export let zero_ = fn("zero_", "torch", (f) => {
 };
 
 /** Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`. */
-export let triangularSolve = fn("triangularSolve", "torch", (f) => {
-  triangularSolve = f as never;
-}) as {
+export let triangularSolve = fn("triangularSolve", "torch", swap) as {
   /**
    * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
    *
@@ -15551,9 +14783,7 @@ export let triangularSolve = fn("triangularSolve", "torch", (f) => {
 };
 
 /** The Cholesky factor of symmetric positive-definite matrices: L with A = L L^T, or U with A = U^T U when `upper` (deprecated in favour of torch.linalg.cholesky). */
-export let cholesky = fn("cholesky", "torch", (f) => {
-  cholesky = f as never;
-}) as {
+export let cholesky = fn("cholesky", "torch", swap) as {
   /**
    * The Cholesky factor of symmetric positive-definite matrices: L with A = L L^T, or U with A = U^T U when `upper` (deprecated in favour of torch.linalg.cholesky).
    *
@@ -15571,9 +14801,7 @@ export let cholesky = fn("cholesky", "torch", (f) => {
 };
 
 /** Solves A X = B given the Cholesky factor of A (`input2`: L, or U with `upper`), batched with broadcast leading dims. */
-export let choleskySolve = fn("choleskySolve", "torch", (f) => {
-  choleskySolve = f as never;
-}) as {
+export let choleskySolve = fn("choleskySolve", "torch", swap) as {
   /**
    * Solves A X = B given the Cholesky factor of A (`input2`: L, or U with `upper`), batched with broadcast leading dims.
    *
@@ -15598,9 +14826,7 @@ export let choleskySolve = fn("choleskySolve", "torch", (f) => {
 };
 
 /** The inverse of A = L L^T (U^T U with `upper`) from its Cholesky factor, batched. */
-export let choleskyInverse = fn("choleskyInverse", "torch", (f) => {
-  choleskyInverse = f as never;
-}) as {
+export let choleskyInverse = fn("choleskyInverse", "torch", swap) as {
   /**
    * The inverse of A = L L^T (U^T U with `upper`) from its Cholesky factor, batched.
    *
@@ -15618,9 +14844,7 @@ export let choleskyInverse = fn("choleskyInverse", "torch", (f) => {
 };
 
 /** The inverse of square matrices, batched (linalg.inv: the singular input's error names the zero pivot). */
-export let inverse = fn("inverse", "torch", (f) => {
-  inverse = f as never;
-}) as {
+export let inverse = fn("inverse", "torch", swap) as {
   /**
    * The inverse of square matrices, batched (linalg.inv: the singular input's error names the zero pivot).
    *
@@ -15631,9 +14855,7 @@ export let inverse = fn("inverse", "torch", (f) => {
 };
 
 /** The sign and the natural log of the absolute value of the determinant, batched: `(sign, logabsdet)` (0 and -inf for a singular matrix). */
-export let slogdet = fn("slogdet", "torch", (f) => {
-  slogdet = f as never;
-}) as {
+export let slogdet = fn("slogdet", "torch", swap) as {
   /**
    * The sign and the natural log of the absolute value of the determinant, batched: `(sign, logabsdet)` (0 and -inf for a singular matrix).
    *
@@ -15654,9 +14876,7 @@ export let slogdet = fn("slogdet", "torch", (f) => {
 };
 
 /** The natural log of the determinant, batched: nan for a negative determinant, -inf for a singular matrix. */
-export let logdet = fn("logdet", "torch", (f) => {
-  logdet = f as never;
-}) as {
+export let logdet = fn("logdet", "torch", swap) as {
   /**
    * The natural log of the determinant, batched: nan for a negative determinant, -inf for a singular matrix.
    *
@@ -15667,9 +14887,7 @@ export let logdet = fn("logdet", "torch", (f) => {
 };
 
 /** The determinant of square matrices, batched. */
-export let det = fn("det", "torch", (f) => {
-  det = f as never;
-}) as {
+export let det = fn("det", "torch", swap) as {
   /**
    * The determinant of square matrices, batched.
    *
@@ -15680,9 +14898,7 @@ export let det = fn("det", "torch", (f) => {
 };
 
 /** The matrix exponential exp(A) = sum_k A^k / k!, batched (scaling and squaring). */
-export let matrixExp = fn("matrixExp", "torch", (f) => {
-  matrixExp = f as never;
-}) as {
+export let matrixExp = fn("matrixExp", "torch", swap) as {
   /**
    * The matrix exponential exp(A) = sum_k A^k / k!, batched (scaling and squaring).
    *
@@ -15693,9 +14909,7 @@ export let matrixExp = fn("matrixExp", "torch", (f) => {
 };
 
 /** The LU factorization with partial pivoting (torch.functional.lu): `[LU, pivots]`, or `[LU, pivots, infos]` with `getInfos`. */
-export let lu = fn("lu", "torch", (f) => {
-  lu = f as never;
-}) as {
+export let lu = fn("lu", "torch", swap) as {
   /**
    * The LU factorization with partial pivoting (torch.functional.lu): `[LU, pivots]`, or `[LU, pivots, infos]` with `getInfos`.
    *
@@ -15739,9 +14953,7 @@ export let lu = fn("lu", "torch", (f) => {
 };
 
 /** P, L, U from packed LU factors and pivots (torch.linalg.lu_factor's): A = P L U. */
-export let luUnpack = fn("luUnpack", "torch", (f) => {
-  luUnpack = f as never;
-}) as {
+export let luUnpack = fn("luUnpack", "torch", swap) as {
   /**
    * P, L, U from packed LU factors and pivots (torch.linalg.lu_factor's): A = P L U.
    *
@@ -15832,9 +15044,7 @@ export let luUnpack = fn("luUnpack", "torch", (f) => {
 };
 
 /** Solves A X = b from A's packed LU factors and pivots (deprecated in favour of torch.linalg.lu_solve, whose arguments are reversed). */
-export let luSolve = fn("luSolve", "torch", (f) => {
-  luSolve = f as never;
-}) as {
+export let luSolve = fn("luSolve", "torch", swap) as {
   /**
    * Solves A X = b from A's packed LU factors and pivots (deprecated in favour of torch.linalg.lu_solve, whose arguments are reversed).
    *
@@ -15859,9 +15069,7 @@ export let luSolve = fn("luSolve", "torch", (f) => {
 };
 
 /** LAPACK's geqrf: the QR factorization as R (on and above the diagonal) and Householder reflectors (below) with their `tau`. */
-export let geqrf = fn("geqrf", "torch", (f) => {
-  geqrf = f as never;
-}) as {
+export let geqrf = fn("geqrf", "torch", swap) as {
   /**
    * LAPACK's geqrf: the QR factorization as R (on and above the diagonal) and Householder reflectors (below) with their `tau`.
    *
@@ -15882,9 +15090,7 @@ export let geqrf = fn("geqrf", "torch", (f) => {
 };
 
 /** LAPACK's ormqr: multiplies `input3` by the Q of geqrf's (`self`, `input2` = tau), on the left or the right, transposed or not. */
-export let ormqr = fn("ormqr", "torch", (f) => {
-  ormqr = f as never;
-}) as {
+export let ormqr = fn("ormqr", "torch", swap) as {
   /**
    * LAPACK's ormqr: multiplies `input3` by the Q of geqrf's (`self`, `input2` = tau), on the left or the right, transposed or not.
    *
@@ -15954,9 +15160,7 @@ export let ormqr = fn("ormqr", "torch", (f) => {
 };
 
 /** Alias of `torch.linalg.householderProduct`: the first n columns of the product of the Householder reflectors of geqrf's (`self`, `input2` = tau). */
-export let orgqr = fn("orgqr", "torch", (f) => {
-  orgqr = f as never;
-}) as {
+export let orgqr = fn("orgqr", "torch", swap) as {
   /**
    * Alias of `torch.linalg.householderProduct`: the first n columns of the product of the Householder reflectors of geqrf's (`self`, `input2` = tau).
    *
@@ -15974,9 +15178,7 @@ export let orgqr = fn("orgqr", "torch", (f) => {
 };
 
 /** The QR factorization A = Q R, reduced (`some`, default) or complete (deprecated in favour of torch.linalg.qr). */
-export let qr = fn("qr", "torch", (f) => {
-  qr = f as never;
-}) as {
+export let qr = fn("qr", "torch", swap) as {
   /**
    * The QR factorization A = Q R, reduced (`some`, default) or complete (deprecated in favour of torch.linalg.qr).
    *
@@ -16015,9 +15217,7 @@ export let qr = fn("qr", "torch", (f) => {
 };
 
 /** The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`. */
-export let svd = fn("svd", "torch", (f) => {
-  svd = f as never;
-}) as {
+export let svd = fn("svd", "torch", swap) as {
   /**
    * The singular value decomposition A = U diag(S) V^T (V, not Vh; reduced with `some`), batched; U and V zero-filled when not `computeUv`.
    *
@@ -16081,9 +15281,7 @@ export let svd = fn("svd", "torch", (f) => {
 };
 
 /** The Moore-Penrose pseudo-inverse (torch.linalg.pinv with `rtol` = `rcond`), batched. */
-export let pinverse = fn("pinverse", "torch", (f) => {
-  pinverse = f as never;
-}) as {
+export let pinverse = fn("pinverse", "torch", swap) as {
   /**
    * The Moore-Penrose pseudo-inverse (torch.linalg.pinv with `rtol` = `rcond`), batched.
    *
@@ -16101,9 +15299,7 @@ export let pinverse = fn("pinverse", "torch", (f) => {
 };
 
 /** The eigenvalues (ascending) and, with `eigenvectors`, the eigenvectors of symmetric matrices from their upper (default) or lower triangle (deprecated in favour of torch.linalg.eigh). */
-export let symeig = fn("symeig", "torch", (f) => {
-  symeig = f as never;
-}) as {
+export let symeig = fn("symeig", "torch", swap) as {
   /**
    * The eigenvalues (ascending) and, with `eigenvectors`, the eigenvectors of symmetric matrices from their upper (default) or lower triangle (deprecated in favour of torch.linalg.eigh).
    *
@@ -16161,9 +15357,7 @@ export let symeig = fn("symeig", "torch", (f) => {
 };
 
 /** The integer power A^n of square matrices by repeated squaring (n < 0: of the inverse), batched. */
-export let matrixPower = fn("matrixPower", "torch", (f) => {
-  matrixPower = f as never;
-}) as {
+export let matrixPower = fn("matrixPower", "torch", swap) as {
   /**
    * The integer power A^n of square matrices by repeated squaring (n < 0: of the inverse), batched.
    *
@@ -16181,9 +15375,7 @@ export let matrixPower = fn("matrixPower", "torch", (f) => {
 };
 
 /** Removed in PyTorch 1.9 (use torch.linalg.eig): raises PyTorch's error, as torch.eig and Tensor.eig do in 1.13. */
-export let eig = fn("eig", "torch", (f) => {
-  eig = f as never;
-}) as {
+export let eig = fn("eig", "torch", swap) as {
   /**
    * Removed in PyTorch 1.9 (use torch.linalg.eig): raises PyTorch's error, as torch.eig and Tensor.eig do in 1.13.
    *
@@ -16204,9 +15396,7 @@ export let eig = fn("eig", "torch", (f) => {
 };
 
 /** The modified Bessel function of the first kind of order zero of each element; integers compute in the default float dtype. */
-export let i0 = fn("i0", "torch", (f) => {
-  i0 = f as never;
-}) as {
+export let i0 = fn("i0", "torch", swap) as {
   /**
    * The modified Bessel function of the first kind of order zero of each element; integers compute in the default float dtype.
    *
@@ -16217,9 +15407,7 @@ export let i0 = fn("i0", "torch", (f) => {
 };
 
 /** In place: The modified Bessel function of the first kind of order zero of each element; integers compute in the default float dtype. */
-export let i0_ = fn("i0_", "torch", (f) => {
-  i0_ = f as never;
-}) as {
+export let i0_ = fn("i0_", "torch", swap) as {
   /**
    * The modified Bessel function of the first kind of order zero of each element; integers compute in the default float dtype.
    *
@@ -16230,9 +15418,7 @@ export let i0_ = fn("i0_", "torch", (f) => {
 };
 
 /** The log of the multivariate gamma function of dimension `p` of each element, sum over j < p of lgamma(x - j/2) plus p(p-1)/4 log(pi); integers compute in the default float dtype. */
-export let mvlgamma = fn("mvlgamma", "torch", (f) => {
-  mvlgamma = f as never;
-}) as {
+export let mvlgamma = fn("mvlgamma", "torch", swap) as {
   /**
    * The log of the multivariate gamma function of dimension `p` of each element, sum over j < p of lgamma(x - j/2) plus p(p-1)/4 log(pi); integers compute in the default float dtype.
    *
@@ -16250,9 +15436,7 @@ export let mvlgamma = fn("mvlgamma", "torch", (f) => {
 };
 
 /** The regularized lower incomplete gamma function P(input, other) = gamma(input, other) / Gamma(input) elementwise (broadcasting; floating dtypes only). */
-export let igamma = fn("igamma", "torch", (f) => {
-  igamma = f as never;
-}) as {
+export let igamma = fn("igamma", "torch", swap) as {
   /**
    * The regularized lower incomplete gamma function P(input, other) = gamma(input, other) / Gamma(input) elementwise (broadcasting; floating dtypes only).
    *
@@ -16270,9 +15454,7 @@ export let igamma = fn("igamma", "torch", (f) => {
 };
 
 /** The regularized upper incomplete gamma function Q(input, other) = Gamma(input, other) / Gamma(input) elementwise (broadcasting; floating dtypes only). */
-export let igammac = fn("igammac", "torch", (f) => {
-  igammac = f as never;
-}) as {
+export let igammac = fn("igammac", "torch", swap) as {
   /**
    * The regularized upper incomplete gamma function Q(input, other) = Gamma(input, other) / Gamma(input) elementwise (broadcasting; floating dtypes only).
    *
@@ -16290,9 +15472,7 @@ export let igammac = fn("igammac", "torch", (f) => {
 };
 
 /** The next floating-point value after `input` in the direction of `other`, elementwise in the promoted dtype (float32 steps one float32 ulp; floating dtypes only). */
-export let nextafter = fn("nextafter", "torch", (f) => {
-  nextafter = f as never;
-}) as {
+export let nextafter = fn("nextafter", "torch", swap) as {
   /**
    * The next floating-point value after `input` in the direction of `other`, elementwise in the promoted dtype (float32 steps one float32 ulp; floating dtypes only).
    *
@@ -16310,9 +15490,7 @@ export let nextafter = fn("nextafter", "torch", (f) => {
 };
 
 /** input * 2^other elementwise (broadcasting; integers compute in the default float dtype). */
-export let ldexp = fn("ldexp", "torch", (f) => {
-  ldexp = f as never;
-}) as {
+export let ldexp = fn("ldexp", "torch", swap) as {
   /**
    * input * 2^other elementwise (broadcasting; integers compute in the default float dtype).
    *
@@ -16330,9 +15508,7 @@ export let ldexp = fn("ldexp", "torch", (f) => {
 };
 
 /** In place: self * 2^other (self keeps its dtype; operands requiring grad are refused, as mul's out= form refuses them). */
-export let ldexp_ = fn("ldexp_", "torch", (f) => {
-  ldexp_ = f as never;
-}) as {
+export let ldexp_ = fn("ldexp_", "torch", swap) as {
   /**
    * In place: self * 2^other (self keeps its dtype; operands requiring grad are refused, as mul's out= form refuses them).
    *
@@ -16350,9 +15526,7 @@ export let ldexp_ = fn("ldexp_", "torch", (f) => {
 };
 
 /** Decomposes each element into a mantissa in [0.5, 1) in magnitude and an int32 exponent, input = mantissa * 2^exponent (`{ mantissa, exponent }`; floating dtypes only). */
-export let frexp = fn("frexp", "torch", (f) => {
-  frexp = f as never;
-}) as {
+export let frexp = fn("frexp", "torch", swap) as {
   /**
    * Decomposes each element into a mantissa in [0.5, 1) in magnitude and an int32 exponent, input = mantissa * 2^exponent (`{ mantissa, exponent }`; floating dtypes only).
    *
@@ -16373,9 +15547,7 @@ export let frexp = fn("frexp", "torch", (f) => {
 };
 
 /** The Hann window 0.5 - 0.5 cos(2 pi n / N) of `window_length` points (N = length when `periodic`, the default, else length - 1). */
-export let hannWindow = fn("hannWindow", "torch", (f) => {
-  hannWindow = f as never;
-}) as {
+export let hannWindow = fn("hannWindow", "torch", swap) as {
   /**
    * The Hann window 0.5 - 0.5 cos(2 pi n / N) of `window_length` points (N = length when `periodic`, the default, else length - 1).
    *
@@ -16429,9 +15601,7 @@ export let hannWindow = fn("hannWindow", "torch", (f) => {
 };
 
 /** The Hamming window alpha - beta cos(2 pi n / N) (alpha = 0.54, beta = 0.46 by default; N = length when `periodic`, else length - 1). */
-export let hammingWindow = fn("hammingWindow", "torch", (f) => {
-  hammingWindow = f as never;
-}) as {
+export let hammingWindow = fn("hammingWindow", "torch", swap) as {
   /**
    * The Hamming window alpha - beta cos(2 pi n / N) (alpha = 0.54, beta = 0.46 by default; N = length when `periodic`, else length - 1).
    *
@@ -16615,9 +15785,7 @@ export let hammingWindow = fn("hammingWindow", "torch", (f) => {
 };
 
 /** The Blackman window 0.42 - 0.5 cos(2 pi n / N) + 0.08 cos(4 pi n / N) (N = length when `periodic`, else length - 1). */
-export let blackmanWindow = fn("blackmanWindow", "torch", (f) => {
-  blackmanWindow = f as never;
-}) as {
+export let blackmanWindow = fn("blackmanWindow", "torch", swap) as {
   /**
    * The Blackman window 0.42 - 0.5 cos(2 pi n / N) + 0.08 cos(4 pi n / N) (N = length when `periodic`, else length - 1).
    *
@@ -16671,9 +15839,7 @@ export let blackmanWindow = fn("blackmanWindow", "torch", (f) => {
 };
 
 /** The Bartlett (triangular) window 1 - |2n / N - 1| (N = length when `periodic`, else length - 1). */
-export let bartlettWindow = fn("bartlettWindow", "torch", (f) => {
-  bartlettWindow = f as never;
-}) as {
+export let bartlettWindow = fn("bartlettWindow", "torch", swap) as {
   /**
    * The Bartlett (triangular) window 1 - |2n / N - 1| (N = length when `periodic`, else length - 1).
    *
@@ -16727,9 +15893,7 @@ export let bartlettWindow = fn("bartlettWindow", "torch", (f) => {
 };
 
 /** The Kaiser window I0(beta sqrt(1 - ((n - N/2) / (N/2))^2)) / I0(beta) (beta = 12 by default; N = length when `periodic`, else length - 1). */
-export let kaiserWindow = fn("kaiserWindow", "torch", (f) => {
-  kaiserWindow = f as never;
-}) as {
+export let kaiserWindow = fn("kaiserWindow", "torch", swap) as {
   /**
    * The Kaiser window I0(beta sqrt(1 - ((n - N/2) / (N/2))^2)) / I0(beta) (beta = 12 by default; N = length when `periodic`, else length - 1).
    *
@@ -16837,9 +16001,7 @@ export let kaiserWindow = fn("kaiserWindow", "torch", (f) => {
 };
 
 /** The short-time Fourier transform: the Fourier transform of windowed frames of `input` (1-D, or 2-D batched) n_fft points long and hop_length (n_fft / 4) apart, [*, freq, frames]; `center` pads n_fft / 2 points each side first (F.pad with `pad_mode`). A real input gives n_fft / 2 + 1 bins (`onesided`); `returnComplex` false gives the real view [*, freq, frames, 2] (1.13 warns when it is not given for a real input). */
-export let stft = fn("stft", "torch", (f) => {
-  stft = f as never;
-}) as {
+export let stft = fn("stft", "torch", swap) as {
   /**
    * The short-time Fourier transform: the Fourier transform of windowed frames of `input` (1-D, or 2-D batched) n_fft points long and hop_length (n_fft / 4) apart, [*, freq, frames]; `center` pads n_fft / 2 points each side first (F.pad with `pad_mode`). A real input gives n_fft / 2 + 1 bins (`onesided`); `returnComplex` false gives the real view [*, freq, frames, 2] (1.13 warns when it is not given for a real input).
    *
@@ -17032,9 +16194,7 @@ export let stft = fn("stft", "torch", (f) => {
 };
 
 /** The inverse of stft: each frame's inverse Fourier transform times `window`, overlap-added hop_length apart and divided by the overlap-add of window² (an envelope below 1e-11 is refused); `center` trims n_fft / 2 points each side, `length` cuts or zero-pads the result. */
-export let istft = fn("istft", "torch", (f) => {
-  istft = f as never;
-}) as {
+export let istft = fn("istft", "torch", swap) as {
   /**
    * The inverse of stft: each frame's inverse Fourier transform times `window`, overlap-added hop_length apart and divided by the overlap-add of window² (an envelope below 1e-11 is refused); `center` trims n_fft / 2 points each side, `length` cuts or zero-pads the result.
    *
@@ -17227,9 +16387,7 @@ export let istft = fn("istft", "torch", (f) => {
 };
 
 /** A copy of self with the slice [start:end:step] along `dim` replaced by src. */
-export let sliceScatter = fn("sliceScatter", "torch", (f) => {
-  sliceScatter = f as never;
-}) as {
+export let sliceScatter = fn("sliceScatter", "torch", swap) as {
   /**
    * A copy of self with the slice [start:end:step] along `dim` replaced by src.
    *
@@ -17313,9 +16471,7 @@ export let sliceScatter = fn("sliceScatter", "torch", (f) => {
 };
 
 /** A copy of self with the slice at `index` along `dim` replaced by src. */
-export let selectScatter = fn("selectScatter", "torch", (f) => {
-  selectScatter = f as never;
-}) as {
+export let selectScatter = fn("selectScatter", "torch", swap) as {
   /**
    * A copy of self with the slice at `index` along `dim` replaced by src.
    *
@@ -17347,9 +16503,7 @@ export let selectScatter = fn("selectScatter", "torch", (f) => {
 };
 
 /** A copy of self with its diagonal `offset` over dims dim1 and dim2 replaced by src. */
-export let diagonalScatter = fn("diagonalScatter", "torch", (f) => {
-  diagonalScatter = f as never;
-}) as {
+export let diagonalScatter = fn("diagonalScatter", "torch", swap) as {
   /**
    * A copy of self with its diagonal `offset` over dims dim1 and dim2 replaced by src.
    *
@@ -17388,9 +16542,7 @@ export let diagonalScatter = fn("diagonalScatter", "torch", (f) => {
 };
 
 /** A copy of self with the elements of self.asStrided(size, stride, storageOffset) replaced by src. */
-export let asStridedScatter = fn("asStridedScatter", "torch", (f) => {
-  asStridedScatter = f as never;
-}) as {
+export let asStridedScatter = fn("asStridedScatter", "torch", swap) as {
   /**
    * A copy of self with the elements of self.asStrided(size, stride, storageOffset) replaced by src.
    *
@@ -17458,9 +16610,7 @@ export let asStridedScatter = fn("asStridedScatter", "torch", (f) => {
 };
 
 /** The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says. */
-export let quantile = fn("quantile", "torch", (f) => {
-  quantile = f as never;
-}) as {
+export let quantile = fn("quantile", "torch", swap) as {
   /**
    * The q-th quantiles of all elements or along `dim` (NaN if any), interpolated as `interpolation` says.
    *
@@ -17635,9 +16785,7 @@ export let quantile = fn("quantile", "torch", (f) => {
 };
 
 /** The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says. */
-export let nanquantile = fn("nanquantile", "torch", (f) => {
-  nanquantile = f as never;
-}) as {
+export let nanquantile = fn("nanquantile", "torch", swap) as {
   /**
    * The q-th quantiles of the non-NaN elements (all, or along `dim`), interpolated as `interpolation` says.
    *
@@ -17812,9 +16960,7 @@ export let nanquantile = fn("nanquantile", "torch", (f) => {
 };
 
 /** The derivative of a sampled function along each dim (or `dim`), by central differences inside and one-sided differences of order `edgeOrder` at the edges; `spacing` is the step (a number or one per dim) or the sample coordinates (one 1-D tensor per dim). */
-export let gradient = fn("gradient", "torch", (f) => {
-  gradient = f as never;
-}) as {
+export let gradient = fn("gradient", "torch", swap) as {
   /**
    * The derivative of a sampled function along each dim (or `dim`), by central differences inside and one-sided differences of order `edgeOrder` at the edges; `spacing` is the step (a number or one per dim) or the sample coordinates (one 1-D tensor per dim).
    *
@@ -17913,9 +17059,7 @@ export let gradient = fn("gradient", "torch", (f) => {
 };
 
 /** A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density. */
-export let histogram = fn("histogram", "torch", (f) => {
-  histogram = f as never;
-}) as {
+export let histogram = fn("histogram", "torch", swap) as {
   /**
    * A histogram of the elements: `{ hist, bin_edges }`, with `bins` equal-width bins over `range` (the data's range by default) or the given edges; weights sum per bin; `density` normalises to a probability density.
    *
@@ -18000,9 +17144,7 @@ export let histogram = fn("histogram", "torch", (f) => {
 };
 
 /** A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim. */
-export let histogramdd = fn("histogramdd", "torch", (f) => {
-  histogramdd = f as never;
-}) as {
+export let histogramdd = fn("histogramdd", "torch", swap) as {
   /**
    * A D-dimensional histogram of the points along the last dim: `{ hist, bin_edges }`, with `bins` equal-width bins per dim over `range` (the data's range by default) or the given edges per dim.
    *
@@ -18442,9 +17584,7 @@ export let histogramdd = fn("histogramdd", "torch", (f) => {
 };
 
 /** Reduces consecutive segments of `data` along `axis` (sum, mean, max, min or prod), the segments given by their `lengths` or `offsets`, each started from `initial` when given. */
-export let segmentReduce = fn("segmentReduce", "torch", (f) => {
-  segmentReduce = f as never;
-}) as {
+export let segmentReduce = fn("segmentReduce", "torch", swap) as {
   /**
    * Reduces consecutive segments of `data` along `axis` (sum, mean, max, min or prod), the segments given by their `lengths` or `offsets`, each started from `initial` when given.
    *
@@ -18484,9 +17624,7 @@ export let segmentReduce = fn("segmentReduce", "torch", (f) => {
 };
 
 /** The bitwise and (`&`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools. */
-export let bitwiseAnd = fn("bitwiseAnd", "torch", (f) => {
-  bitwiseAnd = f as never;
-}) as {
+export let bitwiseAnd = fn("bitwiseAnd", "torch", swap) as {
   /**
    * The bitwise and (`&`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
    *
@@ -18546,9 +17684,7 @@ export let bitwiseAnd = fn("bitwiseAnd", "torch", (f) => {
 };
 
 /** The bitwise or (`|`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools. */
-export let bitwiseOr = fn("bitwiseOr", "torch", (f) => {
-  bitwiseOr = f as never;
-}) as {
+export let bitwiseOr = fn("bitwiseOr", "torch", swap) as {
   /**
    * The bitwise or (`|`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
    *
@@ -18608,9 +17744,7 @@ export let bitwiseOr = fn("bitwiseOr", "torch", (f) => {
 };
 
 /** The bitwise exclusive or (`^`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools. */
-export let bitwiseXor = fn("bitwiseXor", "torch", (f) => {
-  bitwiseXor = f as never;
-}) as {
+export let bitwiseXor = fn("bitwiseXor", "torch", swap) as {
   /**
    * The bitwise exclusive or (`^`) of integer or bool tensors (broadcasting), or of a tensor and a number; logical for bools.
    *
@@ -18670,9 +17804,7 @@ export let bitwiseXor = fn("bitwiseXor", "torch", (f) => {
 };
 
 /** The bitwise negation (`~`) of an integer or bool tensor: the one's complement, or logical not for bools. */
-export let bitwiseNot = fn("bitwiseNot", "torch", (f) => {
-  bitwiseNot = f as never;
-}) as {
+export let bitwiseNot = fn("bitwiseNot", "torch", swap) as {
   /**
    * The bitwise negation (`~`) of an integer or bool tensor: the one's complement, or logical not for bools.
    *
@@ -18683,9 +17815,7 @@ export let bitwiseNot = fn("bitwiseNot", "torch", (f) => {
 };
 
 /** The left shift (`<<`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel. */
-export let bitwiseLeftShift = fn("bitwiseLeftShift", "torch", (f) => {
-  bitwiseLeftShift = f as never;
-}) as {
+export let bitwiseLeftShift = fn("bitwiseLeftShift", "torch", swap) as {
   /**
    * The left shift (`<<`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
    *
@@ -18745,9 +17875,7 @@ export let bitwiseLeftShift = fn("bitwiseLeftShift", "torch", (f) => {
 };
 
 /** The arithmetic right shift (`>>`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel. */
-export let bitwiseRightShift = fn("bitwiseRightShift", "torch", (f) => {
-  bitwiseRightShift = f as never;
-}) as {
+export let bitwiseRightShift = fn("bitwiseRightShift", "torch", swap) as {
   /**
    * The arithmetic right shift (`>>`) of an integer tensor by `other` bits (broadcasting); counts past the width wrap as on x86-64, as PyTorch's CPU kernel.
    *
@@ -18807,9 +17935,7 @@ export let bitwiseRightShift = fn("bitwiseRightShift", "torch", (f) => {
 };
 
 /** The greatest common divisor of |input| and |other| (broadcasting), integers only; gcd(0, 0) = 0. */
-export let gcd = fn("gcd", "torch", (f) => {
-  gcd = f as never;
-}) as {
+export let gcd = fn("gcd", "torch", swap) as {
   /**
    * The greatest common divisor of |input| and |other| (broadcasting), integers only; gcd(0, 0) = 0.
    *
@@ -18827,9 +17953,7 @@ export let gcd = fn("gcd", "torch", (f) => {
 };
 
 /** In place: The greatest common divisor of |input| and |other| (broadcasting), integers only; gcd(0, 0) = 0. */
-export let gcd_ = fn("gcd_", "torch", (f) => {
-  gcd_ = f as never;
-}) as {
+export let gcd_ = fn("gcd_", "torch", swap) as {
   /**
    * The greatest common divisor of |input| and |other| (broadcasting), integers only; gcd(0, 0) = 0.
    *
@@ -18847,9 +17971,7 @@ export let gcd_ = fn("gcd_", "torch", (f) => {
 };
 
 /** The least common multiple of |input| and |other| (broadcasting), integers only; 0 when either is 0. */
-export let lcm = fn("lcm", "torch", (f) => {
-  lcm = f as never;
-}) as {
+export let lcm = fn("lcm", "torch", swap) as {
   /**
    * The least common multiple of |input| and |other| (broadcasting), integers only; 0 when either is 0.
    *
@@ -18867,9 +17989,7 @@ export let lcm = fn("lcm", "torch", (f) => {
 };
 
 /** In place: The least common multiple of |input| and |other| (broadcasting), integers only; 0 when either is 0. */
-export let lcm_ = fn("lcm_", "torch", (f) => {
-  lcm_ = f as never;
-}) as {
+export let lcm_ = fn("lcm_", "torch", swap) as {
   /**
    * The least common multiple of |input| and |other| (broadcasting), integers only; 0 when either is 0.
    *
@@ -18887,9 +18007,7 @@ export let lcm_ = fn("lcm_", "torch", (f) => {
 };
 
 /** Whether each element of `elements` is in `test_elements` (`invert`: is not), as a bool tensor; bool inputs are refused. */
-export let isin = fn("isin", "torch", (f) => {
-  isin = f as never;
-}) as {
+export let isin = fn("isin", "torch", swap) as {
   /**
    * Whether each element of `elements` is in `test_elements` (`invert`: is not), as a bool tensor; bool inputs are refused.
    *
@@ -18971,9 +18089,7 @@ export let isin = fn("isin", "torch", (f) => {
 };
 
 /** poisson_nll_loss(input, target, log_input, full, eps, reduction): the ATen op of F.poisson_nll_loss (reduction 0 none, 1 mean, 2 sum). */
-export let poissonNllLoss = fn("poissonNllLoss", "torch", (f) => {
-  poissonNllLoss = f as never;
-}) as {
+export let poissonNllLoss = fn("poissonNllLoss", "torch", swap) as {
   /**
    * poisson_nll_loss(input, target, log_input, full, eps, reduction): the ATen op of F.poisson_nll_loss (reduction 0 none, 1 mean, 2 sum).
    *
@@ -19051,9 +18167,7 @@ export let poissonNllLoss = fn("poissonNllLoss", "torch", (f) => {
 };
 
 /** kl_div(input, target, reduction, log_target) = target * (log(target) - input) (exp(target) * (target - input) with log_target), the ATen op of F.kl_div (reduction 0 none, 1 mean, 2 sum). */
-export let klDiv = fn("klDiv", "torch", (f) => {
-  klDiv = f as never;
-}) as {
+export let klDiv = fn("klDiv", "torch", swap) as {
   /**
    * kl_div(input, target, reduction, log_target) = target * (log(target) - input) (exp(target) * (target - input) with log_target), the ATen op of F.kl_div (reduction 0 none, 1 mean, 2 sum).
    *
@@ -19078,9 +18192,7 @@ export let klDiv = fn("klDiv", "torch", (f) => {
 };
 
 /** binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction): the ATen op of F.binary_cross_entropy_with_logits (reduction 0 none, 1 mean, 2 sum); the loss has target's shape. */
-export let binaryCrossEntropyWithLogits = fn("binaryCrossEntropyWithLogits", "torch", (f) => {
-  binaryCrossEntropyWithLogits = f as never;
-}) as {
+export let binaryCrossEntropyWithLogits = fn("binaryCrossEntropyWithLogits", "torch", swap) as {
   /**
    * binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction): the ATen op of F.binary_cross_entropy_with_logits (reduction 0 none, 1 mean, 2 sum); the loss has target's shape.
    *
@@ -19148,9 +18260,7 @@ export let binaryCrossEntropyWithLogits = fn("binaryCrossEntropyWithLogits", "to
 };
 
 /** cosine_embedding_loss(x1, x2, y, margin, reduction): 1 - cos(x1, x2) where y = 1, max(0, cos - margin) where y = -1 (ATen op; reduction 0 none, 1 mean, 2 sum). */
-export let cosineEmbeddingLoss = fn("cosineEmbeddingLoss", "torch", (f) => {
-  cosineEmbeddingLoss = f as never;
-}) as {
+export let cosineEmbeddingLoss = fn("cosineEmbeddingLoss", "torch", swap) as {
   /**
    * cosine_embedding_loss(x1, x2, y, margin, reduction): 1 - cos(x1, x2) where y = 1, max(0, cos - margin) where y = -1 (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
@@ -19207,9 +18317,7 @@ export let cosineEmbeddingLoss = fn("cosineEmbeddingLoss", "torch", (f) => {
 };
 
 /** hinge_embedding_loss(x, y, margin, reduction): x where y = 1, max(0, margin - x) where y = -1 (ATen op; reduction 0 none, 1 mean, 2 sum). */
-export let hingeEmbeddingLoss = fn("hingeEmbeddingLoss", "torch", (f) => {
-  hingeEmbeddingLoss = f as never;
-}) as {
+export let hingeEmbeddingLoss = fn("hingeEmbeddingLoss", "torch", swap) as {
   /**
    * hinge_embedding_loss(x, y, margin, reduction): x where y = 1, max(0, margin - x) where y = -1 (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
@@ -19241,9 +18349,7 @@ export let hingeEmbeddingLoss = fn("hingeEmbeddingLoss", "torch", (f) => {
 };
 
 /** margin_ranking_loss(x1, x2, y, margin, reduction) = max(0, -y (x1 - x2) + margin) (ATen op; reduction 0 none, 1 mean, 2 sum). */
-export let marginRankingLoss = fn("marginRankingLoss", "torch", (f) => {
-  marginRankingLoss = f as never;
-}) as {
+export let marginRankingLoss = fn("marginRankingLoss", "torch", swap) as {
   /**
    * margin_ranking_loss(x1, x2, y, margin, reduction) = max(0, -y (x1 - x2) + margin) (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
@@ -19300,9 +18406,7 @@ export let marginRankingLoss = fn("marginRankingLoss", "torch", (f) => {
 };
 
 /** triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction) = max(0, margin + d(a, p) - d(a, n)) (ATen op; reduction 0 none, 1 mean, 2 sum). */
-export let tripletMarginLoss = fn("tripletMarginLoss", "torch", (f) => {
-  tripletMarginLoss = f as never;
-}) as {
+export let tripletMarginLoss = fn("tripletMarginLoss", "torch", swap) as {
   /**
    * triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction) = max(0, margin + d(a, p) - d(a, n)) (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
@@ -19428,9 +18532,7 @@ export let tripletMarginLoss = fn("tripletMarginLoss", "torch", (f) => {
 };
 
 /** pdist(x, p): the p-norm distances between every pair of rows of x (n x m), i < j in row-major order: n (n - 1) / 2 values. */
-export let pdist = fn("pdist", "torch", (f) => {
-  pdist = f as never;
-}) as {
+export let pdist = fn("pdist", "torch", swap) as {
   /**
    * pdist(x, p): the p-norm distances between every pair of rows of x (n x m), i < j in row-major order: n (n - 1) / 2 values.
    *
@@ -19448,9 +18550,7 @@ export let pdist = fn("pdist", "torch", (f) => {
 };
 
 /** pairwise_distance(x1, x2, p) = ||x1 - x2 + eps||_p over the last dim. */
-export let pairwiseDistance = fn("pairwiseDistance", "torch", (f) => {
-  pairwiseDistance = f as never;
-}) as {
+export let pairwiseDistance = fn("pairwiseDistance", "torch", swap) as {
   /**
    * pairwise_distance(x1, x2, p) = ||x1 - x2 + eps||_p over the last dim.
    *
@@ -19489,9 +18589,7 @@ export let pairwiseDistance = fn("pairwiseDistance", "torch", (f) => {
 };
 
 /** cosine_similarity(x1, x2, dim) = x1.x2 / (max(||x1||, eps) max(||x2||, eps)) along dim. */
-export let cosineSimilarity = fn("cosineSimilarity", "torch", (f) => {
-  cosineSimilarity = f as never;
-}) as {
+export let cosineSimilarity = fn("cosineSimilarity", "torch", swap) as {
   /**
    * cosine_similarity(x1, x2, dim) = x1.x2 / (max(||x1||, eps) max(||x2||, eps)) along dim.
    *
@@ -19523,9 +18621,7 @@ export let cosineSimilarity = fn("cosineSimilarity", "torch", (f) => {
 };
 
 /** ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum). */
-export let ctcLoss = fn("ctcLoss", "torch", (f) => {
-  ctcLoss = f as never;
-}) as {
+export let ctcLoss = fn("ctcLoss", "torch", swap) as {
   /**
    * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss (ATen op; reduction 0 none, 1 mean, 2 sum).
    *
@@ -19848,9 +18944,7 @@ export let ctcLoss = fn("ctcLoss", "torch", (f) => {
 };
 
 /** pixel_shuffle(x, r): [*, C*r², H, W] -> [*, C, H*r, W*r] (sub-pixel convolution's rearrangement). */
-export let pixelShuffle = fn("pixelShuffle", "torch", (f) => {
-  pixelShuffle = f as never;
-}) as {
+export let pixelShuffle = fn("pixelShuffle", "torch", swap) as {
   /**
    * pixel_shuffle(x, r): [*, C*r², H, W] -> [*, C, H*r, W*r] (sub-pixel convolution's rearrangement).
    *
@@ -19868,9 +18962,7 @@ export let pixelShuffle = fn("pixelShuffle", "torch", (f) => {
 };
 
 /** pixel_unshuffle(x, r): [*, C, H*r, W*r] -> [*, C*r², H, W], the inverse of pixel_shuffle. */
-export let pixelUnshuffle = fn("pixelUnshuffle", "torch", (f) => {
-  pixelUnshuffle = f as never;
-}) as {
+export let pixelUnshuffle = fn("pixelUnshuffle", "torch", swap) as {
   /**
    * pixel_unshuffle(x, r): [*, C, H*r, W*r] -> [*, C*r², H, W], the inverse of pixel_shuffle.
    *
@@ -19888,9 +18980,7 @@ export let pixelUnshuffle = fn("pixelUnshuffle", "torch", (f) => {
 };
 
 /** channel_shuffle(x, groups): [N, g*k, *] -> channels reordered as [N, k, g, *] (ShuffleNet). */
-export let channelShuffle = fn("channelShuffle", "torch", (f) => {
-  channelShuffle = f as never;
-}) as {
+export let channelShuffle = fn("channelShuffle", "torch", swap) as {
   /**
    * channel_shuffle(x, groups): [N, g*k, *] -> channels reordered as [N, k, g, *] (ShuffleNet).
    *
@@ -19908,9 +18998,7 @@ export let channelShuffle = fn("channelShuffle", "torch", (f) => {
 };
 
 /** native_channel_shuffle(x, groups): channel_shuffle's kernel. */
-export let nativeChannelShuffle = fn("nativeChannelShuffle", "torch", (f) => {
-  nativeChannelShuffle = f as never;
-}) as {
+export let nativeChannelShuffle = fn("nativeChannelShuffle", "torch", swap) as {
   /**
    * native_channel_shuffle(x, groups): channel_shuffle's kernel.
    *
@@ -19928,9 +19016,7 @@ export let nativeChannelShuffle = fn("nativeChannelShuffle", "torch", (f) => {
 };
 
 /** grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners): grid_sample's builtin (modes as integers). */
-export let gridSampler = fn("gridSampler", "torch", (f) => {
-  gridSampler = f as never;
-}) as {
+export let gridSampler = fn("gridSampler", "torch", swap) as {
   /**
    * grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners): grid_sample's builtin (modes as integers).
    *
@@ -19998,9 +19084,7 @@ export let gridSampler = fn("gridSampler", "torch", (f) => {
 };
 
 /** grid_sampler_2d(input, grid, interpolation_mode, padding_mode, align_corners): the 2-D sampler behind grid_sample. */
-export let gridSampler2d = fn("gridSampler2d", "torch", (f) => {
-  gridSampler2d = f as never;
-}) as {
+export let gridSampler2d = fn("gridSampler2d", "torch", swap) as {
   /**
    * grid_sampler_2d(input, grid, interpolation_mode, padding_mode, align_corners): the 2-D sampler behind grid_sample.
    *
@@ -20068,9 +19152,7 @@ export let gridSampler2d = fn("gridSampler2d", "torch", (f) => {
 };
 
 /** grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corners): the 3-D sampler behind grid_sample. */
-export let gridSampler3d = fn("gridSampler3d", "torch", (f) => {
-  gridSampler3d = f as never;
-}) as {
+export let gridSampler3d = fn("gridSampler3d", "torch", swap) as {
   /**
    * grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corners): the 3-D sampler behind grid_sample.
    *
@@ -20138,9 +19220,7 @@ export let gridSampler3d = fn("gridSampler3d", "torch", (f) => {
 };
 
 /** affine_grid_generator(theta, size, align_corners): affine_grid's builtin. */
-export let affineGridGenerator = fn("affineGridGenerator", "torch", (f) => {
-  affineGridGenerator = f as never;
-}) as {
+export let affineGridGenerator = fn("affineGridGenerator", "torch", swap) as {
   /**
    * affine_grid_generator(theta, size, align_corners): affine_grid's builtin.
    *
@@ -20165,9 +19245,7 @@ export let affineGridGenerator = fn("affineGridGenerator", "torch", (f) => {
 };
 
 /** A real view of a complex tensor with a trailing dim of size 2 holding the real and imaginary parts; it shares the input's storage. */
-export let viewAsReal = fn("viewAsReal", "torch", (f) => {
-  viewAsReal = f as never;
-}) as {
+export let viewAsReal = fn("viewAsReal", "torch", swap) as {
   /**
    * A real view of a complex tensor with a trailing dim of size 2 holding the real and imaginary parts; it shares the input's storage.
    *
@@ -20178,9 +19256,7 @@ export let viewAsReal = fn("viewAsReal", "torch", (f) => {
 };
 
 /** A complex view of a float32/float64 tensor whose last dim (size 2, stride 1) holds real and imaginary parts; it shares the input's storage. */
-export let viewAsComplex = fn("viewAsComplex", "torch", (f) => {
-  viewAsComplex = f as never;
-}) as {
+export let viewAsComplex = fn("viewAsComplex", "torch", swap) as {
   /**
    * A complex view of a float32/float64 tensor whose last dim (size 2, stride 1) holds real and imaginary parts; it shares the input's storage.
    *
@@ -20191,9 +19267,7 @@ export let viewAsComplex = fn("viewAsComplex", "torch", (f) => {
 };
 
 /** The complex tensor real + i imag (broadcast; both float32, giving complex64, or both float64, giving complex128). */
-export let complex = fn("complex", "torch", (f) => {
-  complex = f as never;
-}) as {
+export let complex = fn("complex", "torch", swap) as {
   /**
    * The complex tensor real + i imag (broadcast; both float32, giving complex64, or both float64, giving complex128).
    *
@@ -20211,9 +19285,7 @@ export let complex = fn("complex", "torch", (f) => {
 };
 
 /** The complex tensor abs * (cos(angle) + i sin(angle)) (broadcast; float32 or float64 parts of one dtype). */
-export let polar = fn("polar", "torch", (f) => {
-  polar = f as never;
-}) as {
+export let polar = fn("polar", "torch", swap) as {
   /**
    * The complex tensor abs * (cos(angle) + i sin(angle)) (broadcast; float32 or float64 parts of one dtype).
    *
@@ -20229,3 +19301,1406 @@ export let polar = fn("polar", "torch", (f) => {
    */
   (abs: Tensor, angle: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
+
+/**
+ * Note [one swap per module]: a built op's binding here becomes its callable (Note [lazy ops])
+ * through this one function, by the op's key: a closure per binding was a function literal
+ * per op, whose SharedFunctionInfo the compile cache holds and every process deserializes
+ * (bench/startup.mjs).
+ */
+function swap(f: unknown, key: string): void {
+  switch (key) {
+    case "add":
+      add = f as never;
+      return;
+    case "sub":
+      sub = f as never;
+      return;
+    case "mul":
+      mul = f as never;
+      return;
+    case "div":
+      div = f as never;
+      return;
+    case "divide":
+      divide = f as never;
+      return;
+    case "trueDivide":
+      trueDivide = f as never;
+      return;
+    case "floorDivide":
+      floorDivide = f as never;
+      return;
+    case "pow":
+      pow = f as never;
+      return;
+    case "square":
+      square = f as never;
+      return;
+    case "square_":
+      square_ = f as never;
+      return;
+    case "neg":
+      neg = f as never;
+      return;
+    case "neg_":
+      neg_ = f as never;
+      return;
+    case "negative":
+      negative = f as never;
+      return;
+    case "negative_":
+      negative_ = f as never;
+      return;
+    case "abs":
+      abs = f as never;
+      return;
+    case "abs_":
+      abs_ = f as never;
+      return;
+    case "absolute":
+      absolute = f as never;
+      return;
+    case "sign":
+      sign = f as never;
+      return;
+    case "floor":
+      floor = f as never;
+      return;
+    case "floor_":
+      floor_ = f as never;
+      return;
+    case "ceil":
+      ceil = f as never;
+      return;
+    case "ceil_":
+      ceil_ = f as never;
+      return;
+    case "round":
+      round = f as never;
+      return;
+    case "round_":
+      round_ = f as never;
+      return;
+    case "maximum":
+      maximum = f as never;
+      return;
+    case "minimum":
+      minimum = f as never;
+      return;
+    case "exp":
+      exp = f as never;
+      return;
+    case "exp_":
+      exp_ = f as never;
+      return;
+    case "log":
+      log = f as never;
+      return;
+    case "log_":
+      log_ = f as never;
+      return;
+    case "log1p":
+      log1p = f as never;
+      return;
+    case "log1p_":
+      log1p_ = f as never;
+      return;
+    case "expm1":
+      expm1 = f as never;
+      return;
+    case "expm1_":
+      expm1_ = f as never;
+      return;
+    case "sqrt":
+      sqrt = f as never;
+      return;
+    case "sqrt_":
+      sqrt_ = f as never;
+      return;
+    case "rsqrt":
+      rsqrt = f as never;
+      return;
+    case "rsqrt_":
+      rsqrt_ = f as never;
+      return;
+    case "reciprocal":
+      reciprocal = f as never;
+      return;
+    case "reciprocal_":
+      reciprocal_ = f as never;
+      return;
+    case "sin":
+      sin = f as never;
+      return;
+    case "sin_":
+      sin_ = f as never;
+      return;
+    case "cos":
+      cos = f as never;
+      return;
+    case "cos_":
+      cos_ = f as never;
+      return;
+    case "tan":
+      tan = f as never;
+      return;
+    case "tan_":
+      tan_ = f as never;
+      return;
+    case "clampMin":
+      clampMin = f as never;
+      return;
+    case "clampMin_":
+      clampMin_ = f as never;
+      return;
+    case "clampMax":
+      clampMax = f as never;
+      return;
+    case "clampMax_":
+      clampMax_ = f as never;
+      return;
+    case "erf":
+      erf = f as never;
+      return;
+    case "erf_":
+      erf_ = f as never;
+      return;
+    case "tanh":
+      tanh = f as never;
+      return;
+    case "tanh_":
+      tanh_ = f as never;
+      return;
+    case "sigmoid":
+      sigmoid = f as never;
+      return;
+    case "sigmoid_":
+      sigmoid_ = f as never;
+      return;
+    case "relu":
+      relu = f as never;
+      return;
+    case "relu_":
+      relu_ = f as never;
+      return;
+    case "clamp":
+      clamp = f as never;
+      return;
+    case "clamp_":
+      clamp_ = f as never;
+      return;
+    case "rsub":
+      rsub = f as never;
+      return;
+    case "atan2":
+      atan2 = f as never;
+      return;
+    case "eq":
+      eq = f as never;
+      return;
+    case "ne":
+      ne = f as never;
+      return;
+    case "lt":
+      lt = f as never;
+      return;
+    case "le":
+      le = f as never;
+      return;
+    case "gt":
+      gt = f as never;
+      return;
+    case "ge":
+      ge = f as never;
+      return;
+    case "logicalAnd":
+      logicalAnd = f as never;
+      return;
+    case "logicalOr":
+      logicalOr = f as never;
+      return;
+    case "logicalXor":
+      logicalXor = f as never;
+      return;
+    case "logicalNot":
+      logicalNot = f as never;
+      return;
+    case "isnan":
+      isnan = f as never;
+      return;
+    case "isfinite":
+      isfinite = f as never;
+      return;
+    case "isinf":
+      isinf = f as never;
+      return;
+    case "where":
+      where = f as never;
+      return;
+    case "maskedFill":
+      maskedFill = f as never;
+      return;
+    case "allclose":
+      allclose = f as never;
+      return;
+    case "equal":
+      equal = f as never;
+      return;
+    case "sum":
+      sum = f as never;
+      return;
+    case "mean":
+      mean = f as never;
+      return;
+    case "prod":
+      prod = f as never;
+      return;
+    case "max":
+      max = f as never;
+      return;
+    case "min":
+      min = f as never;
+      return;
+    case "amax":
+      amax = f as never;
+      return;
+    case "amin":
+      amin = f as never;
+      return;
+    case "argmax":
+      argmax = f as never;
+      return;
+    case "argmin":
+      argmin = f as never;
+      return;
+    case "var":
+      var_ = f as never;
+      return;
+    case "std":
+      std = f as never;
+      return;
+    case "norm":
+      norm = f as never;
+      return;
+    case "logsumexp":
+      logsumexp = f as never;
+      return;
+    case "cumsum":
+      cumsum = f as never;
+      return;
+    case "softmax":
+      softmax = f as never;
+      return;
+    case "logSoftmax":
+      logSoftmax = f as never;
+      return;
+    case "any":
+      any = f as never;
+      return;
+    case "all":
+      all = f as never;
+      return;
+    case "numel":
+      numel = f as never;
+      return;
+    case "cumprod":
+      cumprod = f as never;
+      return;
+    case "cummax":
+      cummax = f as never;
+      return;
+    case "cummin":
+      cummin = f as never;
+      return;
+    case "logcumsumexp":
+      logcumsumexp = f as never;
+      return;
+    case "nansum":
+      nansum = f as never;
+      return;
+    case "nanmean":
+      nanmean = f as never;
+      return;
+    case "varMean":
+      varMean = f as never;
+      return;
+    case "stdMean":
+      stdMean = f as never;
+      return;
+    case "aminmax":
+      aminmax = f as never;
+      return;
+    case "countNonzero":
+      countNonzero = f as never;
+      return;
+    case "dist":
+      dist = f as never;
+      return;
+    case "renorm":
+      renorm = f as never;
+      return;
+    case "diff":
+      diff = f as never;
+      return;
+    case "trapezoid":
+      trapezoid = f as never;
+      return;
+    case "trapz":
+      trapz = f as never;
+      return;
+    case "cumulativeTrapezoid":
+      cumulativeTrapezoid = f as never;
+      return;
+    case "cov":
+      cov = f as never;
+      return;
+    case "corrcoef":
+      corrcoef = f as never;
+      return;
+    case "conv1d":
+      conv1d = f as never;
+      return;
+    case "convTranspose1d":
+      convTranspose1d = f as never;
+      return;
+    case "conv2d":
+      conv2d = f as never;
+      return;
+    case "convTranspose2d":
+      convTranspose2d = f as never;
+      return;
+    case "conv3d":
+      conv3d = f as never;
+      return;
+    case "convTranspose3d":
+      convTranspose3d = f as never;
+      return;
+    case "convTbc":
+      convTbc = f as never;
+      return;
+    case "maxPool2d":
+      maxPool2d = f as never;
+      return;
+    case "maxPool3d":
+      maxPool3d = f as never;
+      return;
+    case "maxPool1d":
+      maxPool1d = f as never;
+      return;
+    case "maxPool1dWithIndices":
+      maxPool1dWithIndices = f as never;
+      return;
+    case "avgPool1d":
+      avgPool1d = f as never;
+      return;
+    case "adaptiveAvgPool1d":
+      adaptiveAvgPool1d = f as never;
+      return;
+    case "adaptiveMaxPool1d":
+      adaptiveMaxPool1d = f as never;
+      return;
+    case "sort":
+      sort = f as never;
+      return;
+    case "argsort":
+      argsort = f as never;
+      return;
+    case "msort":
+      msort = f as never;
+      return;
+    case "topk":
+      topk = f as never;
+      return;
+    case "kthvalue":
+      kthvalue = f as never;
+      return;
+    case "median":
+      median = f as never;
+      return;
+    case "nanmedian":
+      nanmedian = f as never;
+      return;
+    case "mode":
+      mode = f as never;
+      return;
+    case "searchsorted":
+      searchsorted = f as never;
+      return;
+    case "bucketize":
+      bucketize = f as never;
+      return;
+    case "histc":
+      histc = f as never;
+      return;
+    case "bincount":
+      bincount = f as never;
+      return;
+    case "unique":
+      unique = f as never;
+      return;
+    case "uniqueConsecutive":
+      uniqueConsecutive = f as never;
+      return;
+    case "threshold":
+      threshold = f as never;
+      return;
+    case "threshold_":
+      threshold_ = f as never;
+      return;
+    case "hardshrink":
+      hardshrink = f as never;
+      return;
+    case "prelu":
+      prelu = f as never;
+      return;
+    case "rrelu":
+      rrelu = f as never;
+      return;
+    case "rrelu_":
+      rrelu_ = f as never;
+      return;
+    case "celu":
+      celu = f as never;
+      return;
+    case "selu":
+      selu = f as never;
+      return;
+    case "celu_":
+      celu_ = f as never;
+      return;
+    case "selu_":
+      selu_ = f as never;
+      return;
+    case "dropout":
+      dropout = f as never;
+      return;
+    case "dropout_":
+      dropout_ = f as never;
+      return;
+    case "featureDropout":
+      featureDropout = f as never;
+      return;
+    case "featureDropout_":
+      featureDropout_ = f as never;
+      return;
+    case "alphaDropout":
+      alphaDropout = f as never;
+      return;
+    case "alphaDropout_":
+      alphaDropout_ = f as never;
+      return;
+    case "featureAlphaDropout":
+      featureAlphaDropout = f as never;
+      return;
+    case "featureAlphaDropout_":
+      featureAlphaDropout_ = f as never;
+      return;
+    case "instanceNorm":
+      instanceNorm = f as never;
+      return;
+    case "embeddingBag":
+      embeddingBag = f as never;
+      return;
+    case "zeros":
+      zeros = f as never;
+      return;
+    case "ones":
+      ones = f as never;
+      return;
+    case "empty":
+      empty = f as never;
+      return;
+    case "full":
+      full = f as never;
+      return;
+    case "zerosLike":
+      zerosLike = f as never;
+      return;
+    case "onesLike":
+      onesLike = f as never;
+      return;
+    case "emptyLike":
+      emptyLike = f as never;
+      return;
+    case "fullLike":
+      fullLike = f as never;
+      return;
+    case "arange":
+      arange = f as never;
+      return;
+    case "linspace":
+      linspace = f as never;
+      return;
+    case "eye":
+      eye = f as never;
+      return;
+    case "reshape":
+      reshape = f as never;
+      return;
+    case "flatten":
+      flatten = f as never;
+      return;
+    case "squeeze":
+      squeeze = f as never;
+      return;
+    case "unsqueeze":
+      unsqueeze = f as never;
+      return;
+    case "transpose":
+      transpose = f as never;
+      return;
+    case "t":
+      t = f as never;
+      return;
+    case "permute":
+      permute = f as never;
+      return;
+    case "narrow":
+      narrow = f as never;
+      return;
+    case "select":
+      select = f as never;
+      return;
+    case "cat":
+      cat = f as never;
+      return;
+    case "concat":
+      concat = f as never;
+      return;
+    case "stack":
+      stack = f as never;
+      return;
+    case "splitWithSizes":
+      splitWithSizes = f as never;
+      return;
+    case "split":
+      split = f as never;
+      return;
+    case "chunk":
+      chunk = f as never;
+      return;
+    case "clone":
+      clone = f as never;
+      return;
+    case "detach":
+      detach = f as never;
+      return;
+    case "detach_":
+      detach_ = f as never;
+      return;
+    case "gather":
+      gather = f as never;
+      return;
+    case "scatterAdd":
+      scatterAdd = f as never;
+      return;
+    case "indexSelect":
+      indexSelect = f as never;
+      return;
+    case "indexPut":
+      indexPut = f as never;
+      return;
+    case "indexPut_":
+      indexPut_ = f as never;
+      return;
+    case "scatter":
+      scatter = f as never;
+      return;
+    case "scatterReduce":
+      scatterReduce = f as never;
+      return;
+    case "indexAdd":
+      indexAdd = f as never;
+      return;
+    case "indexCopy":
+      indexCopy = f as never;
+      return;
+    case "indexFill":
+      indexFill = f as never;
+      return;
+    case "maskedSelect":
+      maskedSelect = f as never;
+      return;
+    case "maskedScatter":
+      maskedScatter = f as never;
+      return;
+    case "take":
+      take = f as never;
+      return;
+    case "put":
+      put = f as never;
+      return;
+    case "takeAlongDim":
+      takeAlongDim = f as never;
+      return;
+    case "argwhere":
+      argwhere = f as never;
+      return;
+    case "indexReduce":
+      indexReduce = f as never;
+      return;
+    case "nonzero":
+      nonzero = f as never;
+      return;
+    case "matmul":
+      matmul = f as never;
+      return;
+    case "mm":
+      mm = f as never;
+      return;
+    case "bmm":
+      bmm = f as never;
+      return;
+    case "mv":
+      mv = f as never;
+      return;
+    case "dot":
+      dot = f as never;
+      return;
+    case "outer":
+      outer = f as never;
+      return;
+    case "ger":
+      ger = f as never;
+      return;
+    case "einsum":
+      einsum = f as never;
+      return;
+    case "addmm":
+      addmm = f as never;
+      return;
+    case "addmv":
+      addmv = f as never;
+      return;
+    case "addmv_":
+      addmv_ = f as never;
+      return;
+    case "addr":
+      addr = f as never;
+      return;
+    case "addbmm":
+      addbmm = f as never;
+      return;
+    case "baddbmm":
+      baddbmm = f as never;
+      return;
+    case "tensordot":
+      tensordot = f as never;
+      return;
+    case "inner":
+      inner = f as never;
+      return;
+    case "vdot":
+      vdot = f as never;
+      return;
+    case "kron":
+      kron = f as never;
+      return;
+    case "trace":
+      trace = f as never;
+      return;
+    case "cross":
+      cross = f as never;
+      return;
+    case "chainMatmul":
+      chainMatmul = f as never;
+      return;
+    case "cdist":
+      cdist = f as never;
+      return;
+    case "blockDiag":
+      blockDiag = f as never;
+      return;
+    case "cartesianProd":
+      cartesianProd = f as never;
+      return;
+    case "combinations":
+      combinations = f as never;
+      return;
+    case "rand":
+      rand = f as never;
+      return;
+    case "randn":
+      randn = f as never;
+      return;
+    case "randint":
+      randint = f as never;
+      return;
+    case "randperm":
+      randperm = f as never;
+      return;
+    case "randLike":
+      randLike = f as never;
+      return;
+    case "randnLike":
+      randnLike = f as never;
+      return;
+    case "randintLike":
+      randintLike = f as never;
+      return;
+    case "normal":
+      normal = f as never;
+      return;
+    case "bernoulli":
+      bernoulli = f as never;
+      return;
+    case "multinomial":
+      multinomial = f as never;
+      return;
+    case "tile":
+      tile = f as never;
+      return;
+    case "flip":
+      flip = f as never;
+      return;
+    case "fliplr":
+      fliplr = f as never;
+      return;
+    case "flipud":
+      flipud = f as never;
+      return;
+    case "roll":
+      roll = f as never;
+      return;
+    case "tril":
+      tril = f as never;
+      return;
+    case "triu":
+      triu = f as never;
+      return;
+    case "diagonal":
+      diagonal = f as never;
+      return;
+    case "diagEmbed":
+      diagEmbed = f as never;
+      return;
+    case "diag":
+      diag = f as never;
+      return;
+    case "diagflat":
+      diagflat = f as never;
+      return;
+    case "movedim":
+      movedim = f as never;
+      return;
+    case "moveaxis":
+      moveaxis = f as never;
+      return;
+    case "swapaxes":
+      swapaxes = f as never;
+      return;
+    case "swapdims":
+      swapdims = f as never;
+      return;
+    case "unbind":
+      unbind = f as never;
+      return;
+    case "tensorSplit":
+      tensorSplit = f as never;
+      return;
+    case "hsplit":
+      hsplit = f as never;
+      return;
+    case "vsplit":
+      vsplit = f as never;
+      return;
+    case "dsplit":
+      dsplit = f as never;
+      return;
+    case "hstack":
+      hstack = f as never;
+      return;
+    case "vstack":
+      vstack = f as never;
+      return;
+    case "dstack":
+      dstack = f as never;
+      return;
+    case "columnStack":
+      columnStack = f as never;
+      return;
+    case "rowStack":
+      rowStack = f as never;
+      return;
+    case "broadcastTo":
+      broadcastTo = f as never;
+      return;
+    case "broadcastTensors":
+      broadcastTensors = f as never;
+      return;
+    case "ravel":
+      ravel = f as never;
+      return;
+    case "narrowCopy":
+      narrowCopy = f as never;
+      return;
+    case "unflatten":
+      unflatten = f as never;
+      return;
+    case "adjoint":
+      adjoint = f as never;
+      return;
+    case "atleast1d":
+      atleast1d = f as never;
+      return;
+    case "atleast2d":
+      atleast2d = f as never;
+      return;
+    case "atleast3d":
+      atleast3d = f as never;
+      return;
+    case "meshgrid":
+      meshgrid = f as never;
+      return;
+    case "rot90":
+      rot90 = f as never;
+      return;
+    case "repeatInterleave":
+      repeatInterleave = f as never;
+      return;
+    case "trilIndices":
+      trilIndices = f as never;
+      return;
+    case "triuIndices":
+      triuIndices = f as never;
+      return;
+    case "asStrided":
+      asStrided = f as never;
+      return;
+    case "asStrided_":
+      asStrided_ = f as never;
+      return;
+    case "asin":
+      asin = f as never;
+      return;
+    case "asin_":
+      asin_ = f as never;
+      return;
+    case "arcsin":
+      arcsin = f as never;
+      return;
+    case "arcsin_":
+      arcsin_ = f as never;
+      return;
+    case "acos":
+      acos = f as never;
+      return;
+    case "acos_":
+      acos_ = f as never;
+      return;
+    case "arccos":
+      arccos = f as never;
+      return;
+    case "arccos_":
+      arccos_ = f as never;
+      return;
+    case "atan":
+      atan = f as never;
+      return;
+    case "atan_":
+      atan_ = f as never;
+      return;
+    case "arctan":
+      arctan = f as never;
+      return;
+    case "arctan_":
+      arctan_ = f as never;
+      return;
+    case "sinh":
+      sinh = f as never;
+      return;
+    case "sinh_":
+      sinh_ = f as never;
+      return;
+    case "cosh":
+      cosh = f as never;
+      return;
+    case "cosh_":
+      cosh_ = f as never;
+      return;
+    case "asinh":
+      asinh = f as never;
+      return;
+    case "asinh_":
+      asinh_ = f as never;
+      return;
+    case "arcsinh":
+      arcsinh = f as never;
+      return;
+    case "arcsinh_":
+      arcsinh_ = f as never;
+      return;
+    case "acosh":
+      acosh = f as never;
+      return;
+    case "acosh_":
+      acosh_ = f as never;
+      return;
+    case "arccosh":
+      arccosh = f as never;
+      return;
+    case "arccosh_":
+      arccosh_ = f as never;
+      return;
+    case "atanh":
+      atanh = f as never;
+      return;
+    case "atanh_":
+      atanh_ = f as never;
+      return;
+    case "arctanh":
+      arctanh = f as never;
+      return;
+    case "arctanh_":
+      arctanh_ = f as never;
+      return;
+    case "log2":
+      log2 = f as never;
+      return;
+    case "log2_":
+      log2_ = f as never;
+      return;
+    case "log10":
+      log10 = f as never;
+      return;
+    case "log10_":
+      log10_ = f as never;
+      return;
+    case "exp2":
+      exp2 = f as never;
+      return;
+    case "exp2_":
+      exp2_ = f as never;
+      return;
+    case "hypot":
+      hypot = f as never;
+      return;
+    case "logaddexp":
+      logaddexp = f as never;
+      return;
+    case "logaddexp2":
+      logaddexp2 = f as never;
+      return;
+    case "xlogy":
+      xlogy = f as never;
+      return;
+    case "xlogy_":
+      xlogy_ = f as never;
+      return;
+    case "copysign":
+      copysign = f as never;
+      return;
+    case "erfc":
+      erfc = f as never;
+      return;
+    case "erfc_":
+      erfc_ = f as never;
+      return;
+    case "erfinv":
+      erfinv = f as never;
+      return;
+    case "sinc":
+      sinc = f as never;
+      return;
+    case "sinc_":
+      sinc_ = f as never;
+      return;
+    case "deg2rad":
+      deg2rad = f as never;
+      return;
+    case "deg2rad_":
+      deg2rad_ = f as never;
+      return;
+    case "rad2deg":
+      rad2deg = f as never;
+      return;
+    case "rad2deg_":
+      rad2deg_ = f as never;
+      return;
+    case "logit":
+      logit = f as never;
+      return;
+    case "logit_":
+      logit_ = f as never;
+      return;
+    case "lgamma":
+      lgamma = f as never;
+      return;
+    case "digamma":
+      digamma = f as never;
+      return;
+    case "polygamma":
+      polygamma = f as never;
+      return;
+    case "trunc":
+      trunc = f as never;
+      return;
+    case "trunc_":
+      trunc_ = f as never;
+      return;
+    case "fix":
+      fix = f as never;
+      return;
+    case "fix_":
+      fix_ = f as never;
+      return;
+    case "frac":
+      frac = f as never;
+      return;
+    case "frac_":
+      frac_ = f as never;
+      return;
+    case "sgn":
+      sgn = f as never;
+      return;
+    case "addcmul":
+      addcmul = f as never;
+      return;
+    case "addcdiv":
+      addcdiv = f as never;
+      return;
+    case "lerp":
+      lerp = f as never;
+      return;
+    case "fmod":
+      fmod = f as never;
+      return;
+    case "remainder":
+      remainder = f as never;
+      return;
+    case "floatPower":
+      floatPower = f as never;
+      return;
+    case "fmax":
+      fmax = f as never;
+      return;
+    case "fmin":
+      fmin = f as never;
+      return;
+    case "clip":
+      clip = f as never;
+      return;
+    case "clip_":
+      clip_ = f as never;
+      return;
+    case "positive":
+      positive = f as never;
+      return;
+    case "signbit":
+      signbit = f as never;
+      return;
+    case "isposinf":
+      isposinf = f as never;
+      return;
+    case "isneginf":
+      isneginf = f as never;
+      return;
+    case "isreal":
+      isreal = f as never;
+      return;
+    case "nanToNum":
+      nanToNum = f as never;
+      return;
+    case "nanToNum_":
+      nanToNum_ = f as never;
+      return;
+    case "heaviside":
+      heaviside = f as never;
+      return;
+    case "isclose":
+      isclose = f as never;
+      return;
+    case "conj":
+      conj = f as never;
+      return;
+    case "resolveConj":
+      resolveConj = f as never;
+      return;
+    case "resolveNeg":
+      resolveNeg = f as never;
+      return;
+    case "real":
+      real = f as never;
+      return;
+    case "imag":
+      imag = f as never;
+      return;
+    case "conjPhysical":
+      conjPhysical = f as never;
+      return;
+    case "conjPhysical_":
+      conjPhysical_ = f as never;
+      return;
+    case "isConj":
+      isConj = f as never;
+      return;
+    case "isNeg":
+      isNeg = f as never;
+      return;
+    case "angle":
+      angle = f as never;
+      return;
+    case "nativeLayerNorm":
+      nativeLayerNorm = f as never;
+      return;
+    case "nativeBatchNorm":
+      nativeBatchNorm = f as never;
+      return;
+    case "constantPadNd":
+      constantPadNd = f as never;
+      return;
+    case "logspace":
+      logspace = f as never;
+      return;
+    case "fill_":
+      fill_ = f as never;
+      return;
+    case "zero_":
+      zero_ = f as never;
+      return;
+    case "triangularSolve":
+      triangularSolve = f as never;
+      return;
+    case "cholesky":
+      cholesky = f as never;
+      return;
+    case "choleskySolve":
+      choleskySolve = f as never;
+      return;
+    case "choleskyInverse":
+      choleskyInverse = f as never;
+      return;
+    case "inverse":
+      inverse = f as never;
+      return;
+    case "slogdet":
+      slogdet = f as never;
+      return;
+    case "logdet":
+      logdet = f as never;
+      return;
+    case "det":
+      det = f as never;
+      return;
+    case "matrixExp":
+      matrixExp = f as never;
+      return;
+    case "lu":
+      lu = f as never;
+      return;
+    case "luUnpack":
+      luUnpack = f as never;
+      return;
+    case "luSolve":
+      luSolve = f as never;
+      return;
+    case "geqrf":
+      geqrf = f as never;
+      return;
+    case "ormqr":
+      ormqr = f as never;
+      return;
+    case "orgqr":
+      orgqr = f as never;
+      return;
+    case "qr":
+      qr = f as never;
+      return;
+    case "svd":
+      svd = f as never;
+      return;
+    case "pinverse":
+      pinverse = f as never;
+      return;
+    case "symeig":
+      symeig = f as never;
+      return;
+    case "matrixPower":
+      matrixPower = f as never;
+      return;
+    case "eig":
+      eig = f as never;
+      return;
+    case "i0":
+      i0 = f as never;
+      return;
+    case "i0_":
+      i0_ = f as never;
+      return;
+    case "mvlgamma":
+      mvlgamma = f as never;
+      return;
+    case "igamma":
+      igamma = f as never;
+      return;
+    case "igammac":
+      igammac = f as never;
+      return;
+    case "nextafter":
+      nextafter = f as never;
+      return;
+    case "ldexp":
+      ldexp = f as never;
+      return;
+    case "ldexp_":
+      ldexp_ = f as never;
+      return;
+    case "frexp":
+      frexp = f as never;
+      return;
+    case "hannWindow":
+      hannWindow = f as never;
+      return;
+    case "hammingWindow":
+      hammingWindow = f as never;
+      return;
+    case "blackmanWindow":
+      blackmanWindow = f as never;
+      return;
+    case "bartlettWindow":
+      bartlettWindow = f as never;
+      return;
+    case "kaiserWindow":
+      kaiserWindow = f as never;
+      return;
+    case "stft":
+      stft = f as never;
+      return;
+    case "istft":
+      istft = f as never;
+      return;
+    case "sliceScatter":
+      sliceScatter = f as never;
+      return;
+    case "selectScatter":
+      selectScatter = f as never;
+      return;
+    case "diagonalScatter":
+      diagonalScatter = f as never;
+      return;
+    case "asStridedScatter":
+      asStridedScatter = f as never;
+      return;
+    case "quantile":
+      quantile = f as never;
+      return;
+    case "nanquantile":
+      nanquantile = f as never;
+      return;
+    case "gradient":
+      gradient = f as never;
+      return;
+    case "histogram":
+      histogram = f as never;
+      return;
+    case "histogramdd":
+      histogramdd = f as never;
+      return;
+    case "segmentReduce":
+      segmentReduce = f as never;
+      return;
+    case "bitwiseAnd":
+      bitwiseAnd = f as never;
+      return;
+    case "bitwiseOr":
+      bitwiseOr = f as never;
+      return;
+    case "bitwiseXor":
+      bitwiseXor = f as never;
+      return;
+    case "bitwiseNot":
+      bitwiseNot = f as never;
+      return;
+    case "bitwiseLeftShift":
+      bitwiseLeftShift = f as never;
+      return;
+    case "bitwiseRightShift":
+      bitwiseRightShift = f as never;
+      return;
+    case "gcd":
+      gcd = f as never;
+      return;
+    case "gcd_":
+      gcd_ = f as never;
+      return;
+    case "lcm":
+      lcm = f as never;
+      return;
+    case "lcm_":
+      lcm_ = f as never;
+      return;
+    case "isin":
+      isin = f as never;
+      return;
+    case "poissonNllLoss":
+      poissonNllLoss = f as never;
+      return;
+    case "klDiv":
+      klDiv = f as never;
+      return;
+    case "binaryCrossEntropyWithLogits":
+      binaryCrossEntropyWithLogits = f as never;
+      return;
+    case "cosineEmbeddingLoss":
+      cosineEmbeddingLoss = f as never;
+      return;
+    case "hingeEmbeddingLoss":
+      hingeEmbeddingLoss = f as never;
+      return;
+    case "marginRankingLoss":
+      marginRankingLoss = f as never;
+      return;
+    case "tripletMarginLoss":
+      tripletMarginLoss = f as never;
+      return;
+    case "pdist":
+      pdist = f as never;
+      return;
+    case "pairwiseDistance":
+      pairwiseDistance = f as never;
+      return;
+    case "cosineSimilarity":
+      cosineSimilarity = f as never;
+      return;
+    case "ctcLoss":
+      ctcLoss = f as never;
+      return;
+    case "pixelShuffle":
+      pixelShuffle = f as never;
+      return;
+    case "pixelUnshuffle":
+      pixelUnshuffle = f as never;
+      return;
+    case "channelShuffle":
+      channelShuffle = f as never;
+      return;
+    case "nativeChannelShuffle":
+      nativeChannelShuffle = f as never;
+      return;
+    case "gridSampler":
+      gridSampler = f as never;
+      return;
+    case "gridSampler2d":
+      gridSampler2d = f as never;
+      return;
+    case "gridSampler3d":
+      gridSampler3d = f as never;
+      return;
+    case "affineGridGenerator":
+      affineGridGenerator = f as never;
+      return;
+    case "viewAsReal":
+      viewAsReal = f as never;
+      return;
+    case "viewAsComplex":
+      viewAsComplex = f as never;
+      return;
+    case "complex":
+      complex = f as never;
+      return;
+    case "polar":
+      polar = f as never;
+      return;
+  }
+}

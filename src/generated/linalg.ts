@@ -5,9 +5,7 @@ import "../registry/ops/index.js";
 import { fn } from "../registry/define.js";
 
 /** The cross product of 3-vectors along `dim` (default -1), inputs broadcast. */
-export let cross = fn("cross", "linalg", (f) => {
-  cross = f as never;
-}) as {
+export let cross = fn("cross", "linalg", swap) as {
   /**
    * The cross product of 3-vectors along `dim` (default -1), inputs broadcast.
    *
@@ -25,9 +23,7 @@ export let cross = fn("cross", "linalg", (f) => {
 };
 
 /** Solves A X = B (or X A = B with `left=false`) for triangular A (its upper or lower triangle; unit diagonal with `unitriangular`), batched. */
-export let solveTriangular = fn("solveTriangular", "linalg", (f) => {
-  solveTriangular = f as never;
-}) as {
+export let solveTriangular = fn("solveTriangular", "linalg", swap) as {
   /**
    * Solves A X = B (or X A = B with `left=false`) for triangular A (its upper or lower triangle; unit diagonal with `unitriangular`), batched.
    *
@@ -58,9 +54,7 @@ export let solveTriangular = fn("solveTriangular", "linalg", (f) => {
 };
 
 /** The Cholesky factor L of symmetric positive-definite matrices (A = L L^T; U = L^T with `upper`), batched. */
-export let cholesky = fn("cholesky", "linalg", (f) => {
-  cholesky = f as never;
-}) as {
+export let cholesky = fn("cholesky", "linalg", swap) as {
   /**
    * The Cholesky factor L of symmetric positive-definite matrices (A = L L^T; U = L^T with `upper`), batched.
    *
@@ -71,9 +65,7 @@ export let cholesky = fn("cholesky", "linalg", (f) => {
 };
 
 /** linalg.cholesky without the error: `(L, info)`, info > 0 the order of the first leading minor that is not positive-definite (raised with `checkErrors`). */
-export let choleskyEx = fn("choleskyEx", "linalg", (f) => {
-  choleskyEx = f as never;
-}) as {
+export let choleskyEx = fn("choleskyEx", "linalg", swap) as {
   /**
    * linalg.cholesky without the error: `(L, info)`, info > 0 the order of the first leading minor that is not positive-definite (raised with `checkErrors`).
    *
@@ -94,9 +86,7 @@ export let choleskyEx = fn("choleskyEx", "linalg", (f) => {
 };
 
 /** The inverse of square matrices, batched (linalg.inv: the singular input's error names the zero pivot). */
-export let inv = fn("inv", "linalg", (f) => {
-  inv = f as never;
-}) as {
+export let inv = fn("inv", "linalg", swap) as {
   /**
    * The inverse of square matrices, batched (linalg.inv: the singular input's error names the zero pivot).
    *
@@ -107,9 +97,7 @@ export let inv = fn("inv", "linalg", (f) => {
 };
 
 /** linalg.inv without the error: `(inverse, info)`, info > 0 the index of a zero pivot (raised with `checkErrors`). */
-export let invEx = fn("invEx", "linalg", (f) => {
-  invEx = f as never;
-}) as {
+export let invEx = fn("invEx", "linalg", swap) as {
   /**
    * linalg.inv without the error: `(inverse, info)`, info > 0 the index of a zero pivot (raised with `checkErrors`).
    *
@@ -130,9 +118,7 @@ export let invEx = fn("invEx", "linalg", (f) => {
 };
 
 /** The sign and the natural log of the absolute value of the determinant, batched: `(sign, logabsdet)` (0 and -inf for a singular matrix). */
-export let slogdet = fn("slogdet", "linalg", (f) => {
-  slogdet = f as never;
-}) as {
+export let slogdet = fn("slogdet", "linalg", swap) as {
   /**
    * The sign and the natural log of the absolute value of the determinant, batched: `(sign, logabsdet)` (0 and -inf for a singular matrix).
    *
@@ -153,9 +139,7 @@ export let slogdet = fn("slogdet", "linalg", (f) => {
 };
 
 /** The determinant of square matrices, batched. */
-export let det = fn("det", "linalg", (f) => {
-  det = f as never;
-}) as {
+export let det = fn("det", "linalg", swap) as {
   /**
    * The determinant of square matrices, batched.
    *
@@ -166,9 +150,7 @@ export let det = fn("det", "linalg", (f) => {
 };
 
 /** The matrix exponential exp(A) = sum_k A^k / k!, batched (scaling and squaring). */
-export let matrixExp = fn("matrixExp", "linalg", (f) => {
-  matrixExp = f as never;
-}) as {
+export let matrixExp = fn("matrixExp", "linalg", swap) as {
   /**
    * The matrix exponential exp(A) = sum_k A^k / k!, batched (scaling and squaring).
    *
@@ -179,9 +161,7 @@ export let matrixExp = fn("matrixExp", "linalg", (f) => {
 };
 
 /** The LU factorization with partial pivoting, packed: `(LU, pivots, info)` (pivots 1-based int32, info > 0 marks a zero pivot of U). */
-export let luFactorEx = fn("luFactorEx", "linalg", (f) => {
-  luFactorEx = f as never;
-}) as {
+export let luFactorEx = fn("luFactorEx", "linalg", swap) as {
   /**
    * The LU factorization with partial pivoting, packed: `(LU, pivots, info)` (pivots 1-based int32, info > 0 marks a zero pivot of U).
    *
@@ -204,9 +184,7 @@ export let luFactorEx = fn("luFactorEx", "linalg", (f) => {
 };
 
 /** The LU factorization with partial pivoting, packed: `(LU, pivots)`; a zero pivot of U raises. */
-export let luFactor = fn("luFactor", "linalg", (f) => {
-  luFactor = f as never;
-}) as {
+export let luFactor = fn("luFactor", "linalg", swap) as {
   /**
    * The LU factorization with partial pivoting, packed: `(LU, pivots)`; a zero pivot of U raises.
    *
@@ -227,9 +205,7 @@ export let luFactor = fn("luFactor", "linalg", (f) => {
 };
 
 /** The LU factorization with partial pivoting, unpacked: `(P, L, U)` with A = P L U. */
-export let lu = fn("lu", "linalg", (f) => {
-  lu = f as never;
-}) as {
+export let lu = fn("lu", "linalg", swap) as {
   /**
    * The LU factorization with partial pivoting, unpacked: `(P, L, U)` with A = P L U.
    *
@@ -252,9 +228,7 @@ export let lu = fn("lu", "linalg", (f) => {
 };
 
 /** Solves A X = B (X A = B with `left=false`; A^H with `adjoint`) from A's packed LU factors and pivots, batched. */
-export let luSolve = fn("luSolve", "linalg", (f) => {
-  luSolve = f as never;
-}) as {
+export let luSolve = fn("luSolve", "linalg", swap) as {
   /**
    * Solves A X = B (X A = B with `left=false`; A^H with `adjoint`) from A's packed LU factors and pivots, batched.
    *
@@ -291,9 +265,7 @@ export let luSolve = fn("luSolve", "linalg", (f) => {
 };
 
 /** The first n columns of the product H_0 ... H_{k-1} of the Householder reflectors H_i = I - tau_i v_i v_i^T stored below the diagonal of `input` (LAPACK's orgqr), batched. */
-export let householderProduct = fn("householderProduct", "linalg", (f) => {
-  householderProduct = f as never;
-}) as {
+export let householderProduct = fn("householderProduct", "linalg", swap) as {
   /**
    * The first n columns of the product H_0 ... H_{k-1} of the Householder reflectors H_i = I - tau_i v_i v_i^T stored below the diagonal of `input` (LAPACK's orgqr), batched.
    *
@@ -311,9 +283,7 @@ export let householderProduct = fn("householderProduct", "linalg", (f) => {
 };
 
 /** The QR factorization A = Q R (Householder, LAPACK's signs), batched; `mode` 'reduced' (default), 'complete' or 'r' (R only). */
-export let qr = fn("qr", "linalg", (f) => {
-  qr = f as never;
-}) as {
+export let qr = fn("qr", "linalg", swap) as {
   /**
    * The QR factorization A = Q R (Householder, LAPACK's signs), batched; `mode` 'reduced' (default), 'complete' or 'r' (R only).
    *
@@ -352,9 +322,7 @@ export let qr = fn("qr", "linalg", (f) => {
 };
 
 /** The singular value decomposition A = U diag(S) Vh, singular values descending, batched (one-sided Jacobi; singular vectors are defined up to sign). */
-export let svd = fn("svd", "linalg", (f) => {
-  svd = f as never;
-}) as {
+export let svd = fn("svd", "linalg", swap) as {
   /**
    * The singular value decomposition A = U diag(S) Vh, singular values descending, batched (one-sided Jacobi; singular vectors are defined up to sign).
    *
@@ -397,9 +365,7 @@ export let svd = fn("svd", "linalg", (f) => {
 };
 
 /** The singular values of matrices, descending, batched. */
-export let svdvals = fn("svdvals", "linalg", (f) => {
-  svdvals = f as never;
-}) as {
+export let svdvals = fn("svdvals", "linalg", swap) as {
   /**
    * The singular values of matrices, descending, batched.
    *
@@ -410,9 +376,7 @@ export let svdvals = fn("svdvals", "linalg", (f) => {
 };
 
 /** The Moore-Penrose pseudo-inverse, batched: singular values at most max(atol, rtol * s_max) count as zero (`hermitian`: from the eigendecomposition). */
-export let pinv = fn("pinv", "linalg", (f) => {
-  pinv = f as never;
-}) as {
+export let pinv = fn("pinv", "linalg", swap) as {
   /**
    * The Moore-Penrose pseudo-inverse, batched: singular values at most max(atol, rtol * s_max) count as zero (`hermitian`: from the eigendecomposition).
    *
@@ -536,9 +500,7 @@ export let pinv = fn("pinv", "linalg", (f) => {
 };
 
 /** The eigenvalues (ascending) and orthonormal eigenvectors of symmetric matrices from their lower (`UPLO='L'`) or upper triangle, batched (Jacobi; eigenvectors are defined up to sign). */
-export let eigh = fn("eigh", "linalg", (f) => {
-  eigh = f as never;
-}) as {
+export let eigh = fn("eigh", "linalg", swap) as {
   /**
    * The eigenvalues (ascending) and orthonormal eigenvectors of symmetric matrices from their lower (`UPLO='L'`) or upper triangle, batched (Jacobi; eigenvectors are defined up to sign).
    *
@@ -577,9 +539,7 @@ export let eigh = fn("eigh", "linalg", (f) => {
 };
 
 /** The eigenvalues (ascending) of symmetric matrices from their lower (`UPLO='L'`) or upper triangle, batched. */
-export let eigvalsh = fn("eigvalsh", "linalg", (f) => {
-  eigvalsh = f as never;
-}) as {
+export let eigvalsh = fn("eigvalsh", "linalg", swap) as {
   /**
    * The eigenvalues (ascending) of symmetric matrices from their lower (`UPLO='L'`) or upper triangle, batched.
    *
@@ -597,9 +557,7 @@ export let eigvalsh = fn("eigvalsh", "linalg", (f) => {
 };
 
 /** Solves A X = B (X A = B with `left=false`) for square A, batched with broadcast leading dims; B may be a vector (or a batch of vectors). */
-export let solve = fn("solve", "linalg", (f) => {
-  solve = f as never;
-}) as {
+export let solve = fn("solve", "linalg", swap) as {
   /**
    * Solves A X = B (X A = B with `left=false`) for square A, batched with broadcast leading dims; B may be a vector (or a batch of vectors).
    *
@@ -617,9 +575,7 @@ export let solve = fn("solve", "linalg", (f) => {
 };
 
 /** linalg.solve without the error: `(result, info)`, info > 0 for a singular matrix (raised with `checkErrors`). */
-export let solveEx = fn("solveEx", "linalg", (f) => {
-  solveEx = f as never;
-}) as {
+export let solveEx = fn("solveEx", "linalg", swap) as {
   /**
    * linalg.solve without the error: `(result, info)`, info > 0 for a singular matrix (raised with `checkErrors`).
    *
@@ -658,9 +614,7 @@ export let solveEx = fn("solveEx", "linalg", (f) => {
 };
 
 /** The integer power A^n of square matrices by repeated squaring (n < 0: of the inverse), batched. */
-export let matrixPower = fn("matrixPower", "linalg", (f) => {
-  matrixPower = f as never;
-}) as {
+export let matrixPower = fn("matrixPower", "linalg", swap) as {
   /**
    * The integer power A^n of square matrices by repeated squaring (n < 0: of the inverse), batched.
    *
@@ -678,9 +632,7 @@ export let matrixPower = fn("matrixPower", "linalg", (f) => {
 };
 
 /** The vector ord-norm (sum |x|^ord)^(1/ord) over `dim` (all dims by default); ord = inf, -inf, 0 give max |x|, min |x| and the count of non-zeros. */
-export let vectorNorm = fn("vectorNorm", "linalg", (f) => {
-  vectorNorm = f as never;
-}) as {
+export let vectorNorm = fn("vectorNorm", "linalg", swap) as {
   /**
    * The vector ord-norm (sum |x|^ord)^(1/ord) over `dim` (all dims by default); ord = inf, -inf, 0 give max |x|, min |x| and the count of non-zeros.
    *
@@ -741,9 +693,7 @@ export let vectorNorm = fn("vectorNorm", "linalg", (f) => {
 };
 
 /** The matrix norm over the two dims `dim`: 'fro' (default), 'nuc', or ord = ±1, ±2, ±inf (max/min column sum, singular value, row sum). */
-export let matrixNorm = fn("matrixNorm", "linalg", (f) => {
-  matrixNorm = f as never;
-}) as {
+export let matrixNorm = fn("matrixNorm", "linalg", swap) as {
   /**
    * The matrix norm over the two dims `dim`: 'fro' (default), 'nuc', or ord = ±1, ±2, ±inf (max/min column sum, singular value, row sum).
    *
@@ -861,9 +811,7 @@ export let matrixNorm = fn("matrixNorm", "linalg", (f) => {
 };
 
 /** linalg.vector_norm or linalg.matrix_norm by `ord` and `dim`: a matrix norm for a string ord, or a number ord over two dims (a 2-D input without dim); the 2-norm of the flattened input by default. */
-export let norm = fn("norm", "linalg", (f) => {
-  norm = f as never;
-}) as {
+export let norm = fn("norm", "linalg", swap) as {
   /**
    * linalg.vector_norm or linalg.matrix_norm by `ord` and `dim`: a matrix norm for a string ord, or a number ord over two dims (a 2-D input without dim); the 2-norm of the flattened input by default.
    *
@@ -981,9 +929,7 @@ export let norm = fn("norm", "linalg", (f) => {
 };
 
 /** Alias of torch.matmul. */
-export let matmul = fn("matmul", "linalg", (f) => {
-  matmul = f as never;
-}) as {
+export let matmul = fn("matmul", "linalg", swap) as {
   /**
    * Alias of torch.matmul.
    *
@@ -1001,9 +947,7 @@ export let matmul = fn("matmul", "linalg", (f) => {
 };
 
 /** torch.diagonal with the last two dims as default: the diagonal (offset `offset`) of each matrix, as a view. */
-export let diagonal = fn("diagonal", "linalg", (f) => {
-  diagonal = f as never;
-}) as {
+export let diagonal = fn("diagonal", "linalg", swap) as {
   /**
    * torch.diagonal with the last two dims as default: the diagonal (offset `offset`) of each matrix, as a view.
    *
@@ -1014,9 +958,7 @@ export let diagonal = fn("diagonal", "linalg", (f) => {
 };
 
 /** The dot product of vectors along `dim` (default -1), inputs broadcast: sum(x * y, dim). */
-export let vecdot = fn("vecdot", "linalg", (f) => {
-  vecdot = f as never;
-}) as {
+export let vecdot = fn("vecdot", "linalg", swap) as {
   /**
    * The dot product of vectors along `dim` (default -1), inputs broadcast: sum(x * y, dim).
    *
@@ -1034,9 +976,7 @@ export let vecdot = fn("vecdot", "linalg", (f) => {
 };
 
 /** The Vandermonde matrix of `x`: columns x^0, x^1, ..., x^(N-1) (N = len(x) by default), batched over leading dims. */
-export let vander = fn("vander", "linalg", (f) => {
-  vander = f as never;
-}) as {
+export let vander = fn("vander", "linalg", swap) as {
   /**
    * The Vandermonde matrix of `x`: columns x^0, x^1, ..., x^(N-1) (N = len(x) by default), batched over leading dims.
    *
@@ -1047,9 +987,7 @@ export let vander = fn("vander", "linalg", (f) => {
 };
 
 /** The numerical rank: the number of singular values above max(atol, rtol * s_max) (`tol`: an absolute tolerance), batched. */
-export let matrixRank = fn("matrixRank", "linalg", (f) => {
-  matrixRank = f as never;
-}) as {
+export let matrixRank = fn("matrixRank", "linalg", swap) as {
   /**
    * The numerical rank: the number of singular values above max(atol, rtol * s_max) (`tol`: an absolute tolerance), batched.
    *
@@ -1173,9 +1111,7 @@ export let matrixRank = fn("matrixRank", "linalg", (f) => {
 };
 
 /** The inverse of a tensor as a linear map from its last dims to its first `ind` dims (the inverse of its reshape to a square matrix). */
-export let tensorinv = fn("tensorinv", "linalg", (f) => {
-  tensorinv = f as never;
-}) as {
+export let tensorinv = fn("tensorinv", "linalg", swap) as {
   /**
    * The inverse of a tensor as a linear map from its last dims to its first `ind` dims (the inverse of its reshape to a square matrix).
    *
@@ -1193,9 +1129,7 @@ export let tensorinv = fn("tensorinv", "linalg", (f) => {
 };
 
 /** The X with tensordot(A, X, X.ndim) = B: A's dims `dims` moved last, reshaped to a square matrix and solved. */
-export let tensorsolve = fn("tensorsolve", "linalg", (f) => {
-  tensorsolve = f as never;
-}) as {
+export let tensorsolve = fn("tensorsolve", "linalg", swap) as {
   /**
    * The X with tensordot(A, X, X.ndim) = B: A's dims `dims` moved last, reshaped to a square matrix and solved.
    *
@@ -1232,9 +1166,7 @@ export let tensorsolve = fn("tensorsolve", "linalg", (f) => {
 };
 
 /** The product of a chain of matrices in the cheapest order (the first and last may be vectors). */
-export let multiDot = fn("multiDot", "linalg", (f) => {
-  multiDot = f as never;
-}) as {
+export let multiDot = fn("multiDot", "linalg", swap) as {
   /**
    * The product of a chain of matrices in the cheapest order (the first and last may be vectors).
    *
@@ -1245,9 +1177,7 @@ export let multiDot = fn("multiDot", "linalg", (f) => {
 };
 
 /** The condition number in the `p` norm: s_max / s_min for p = 2 (default; -2 its inverse), else norm(A) * norm(inv(A)) (p = 'fro', 'nuc', ±1, ±inf; inf for a singular matrix). */
-export let cond = fn("cond", "linalg", (f) => {
-  cond = f as never;
-}) as {
+export let cond = fn("cond", "linalg", swap) as {
   /**
    * The condition number in the `p` norm: s_max / s_min for p = 2 (default; -2 its inverse), else norm(A) * norm(inv(A)) (p = 'fro', 'nuc', ±1, ±inf; inf for a singular matrix).
    *
@@ -1279,9 +1209,7 @@ export let cond = fn("cond", "linalg", (f) => {
 };
 
 /** The least-squares solution of A X = B (minimum norm for rank-deficient A), batched: `(solution, residuals, rank, singularValues)` as LAPACK's `driver` reports them. */
-export let lstsq = fn("lstsq", "linalg", (f) => {
-  lstsq = f as never;
-}) as {
+export let lstsq = fn("lstsq", "linalg", swap) as {
   /**
    * The least-squares solution of A X = B (minimum norm for rank-deficient A), batched: `(solution, residuals, rank, singularValues)` as LAPACK's `driver` reports them.
    *
@@ -1351,9 +1279,7 @@ export let lstsq = fn("lstsq", "linalg", (f) => {
 };
 
 /** The LDL^T factorization of symmetric matrices with Bunch-Kaufman pivoting (LAPACK's sytrf, lower), packed: `(LD, pivots, info)`; info > 0 marks an exactly zero diagonal entry of D. */
-export let ldlFactorEx = fn("ldlFactorEx", "linalg", (f) => {
-  ldlFactorEx = f as never;
-}) as {
+export let ldlFactorEx = fn("ldlFactorEx", "linalg", swap) as {
   /**
    * The LDL^T factorization of symmetric matrices with Bunch-Kaufman pivoting (LAPACK's sytrf, lower), packed: `(LD, pivots, info)`; info > 0 marks an exactly zero diagonal entry of D.
    *
@@ -1376,9 +1302,7 @@ export let ldlFactorEx = fn("ldlFactorEx", "linalg", (f) => {
 };
 
 /** The LDL^T factorization of symmetric matrices with Bunch-Kaufman pivoting (LAPACK's sytrf, lower), packed: `(LD, pivots)`; an exactly zero diagonal entry of D raises. */
-export let ldlFactor = fn("ldlFactor", "linalg", (f) => {
-  ldlFactor = f as never;
-}) as {
+export let ldlFactor = fn("ldlFactor", "linalg", swap) as {
   /**
    * The LDL^T factorization of symmetric matrices with Bunch-Kaufman pivoting (LAPACK's sytrf, lower), packed: `(LD, pivots)`; an exactly zero diagonal entry of D raises.
    *
@@ -1399,9 +1323,7 @@ export let ldlFactor = fn("ldlFactor", "linalg", (f) => {
 };
 
 /** Solves A X = B from linalg.ldlFactor's `(LD, pivots)` of symmetric A (LAPACK's sytrs), batched with broadcasting. */
-export let ldlSolve = fn("ldlSolve", "linalg", (f) => {
-  ldlSolve = f as never;
-}) as {
+export let ldlSolve = fn("ldlSolve", "linalg", swap) as {
   /**
    * Solves A X = B from linalg.ldlFactor's `(LD, pivots)` of symmetric A (LAPACK's sytrs), batched with broadcasting.
    *
@@ -1438,9 +1360,7 @@ export let ldlSolve = fn("ldlSolve", "linalg", (f) => {
 };
 
 /** The eigenvalues and eigenvectors of square matrices (batched), as complex tensors: A V = V diag(L). Each eigenvector has unit norm and its largest component real, as LAPACK's geev returns it. */
-export let eig = fn("eig", "linalg", (f) => {
-  eig = f as never;
-}) as {
+export let eig = fn("eig", "linalg", swap) as {
   /**
    * The eigenvalues and eigenvectors of square matrices (batched), as complex tensors: A V = V diag(L). Each eigenvector has unit norm and its largest component real, as LAPACK's geev returns it.
    *
@@ -1461,9 +1381,7 @@ export let eig = fn("eig", "linalg", (f) => {
 };
 
 /** The eigenvalues of square matrices (batched), as a complex tensor, in the order of torch.linalg.eig's. */
-export let eigvals = fn("eigvals", "linalg", (f) => {
-  eigvals = f as never;
-}) as {
+export let eigvals = fn("eigvals", "linalg", swap) as {
   /**
    * The eigenvalues of square matrices (batched), as a complex tensor, in the order of torch.linalg.eig's.
    *
@@ -1472,3 +1390,137 @@ export let eigvals = fn("eigvals", "linalg", (f) => {
    */
   (input: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
+
+/**
+ * Note [one swap per module]: a built op's binding here becomes its callable (Note [lazy ops])
+ * through this one function, by the op's key: a closure per binding was a function literal
+ * per op, whose SharedFunctionInfo the compile cache holds and every process deserializes
+ * (bench/startup.mjs).
+ */
+function swap(f: unknown, key: string): void {
+  switch (key) {
+    case "linalg.cross":
+      cross = f as never;
+      return;
+    case "linalg.solveTriangular":
+      solveTriangular = f as never;
+      return;
+    case "linalg.cholesky":
+      cholesky = f as never;
+      return;
+    case "linalg.choleskyEx":
+      choleskyEx = f as never;
+      return;
+    case "linalg.inv":
+      inv = f as never;
+      return;
+    case "linalg.invEx":
+      invEx = f as never;
+      return;
+    case "linalg.slogdet":
+      slogdet = f as never;
+      return;
+    case "linalg.det":
+      det = f as never;
+      return;
+    case "linalg.matrixExp":
+      matrixExp = f as never;
+      return;
+    case "linalg.luFactorEx":
+      luFactorEx = f as never;
+      return;
+    case "linalg.luFactor":
+      luFactor = f as never;
+      return;
+    case "linalg.lu":
+      lu = f as never;
+      return;
+    case "linalg.luSolve":
+      luSolve = f as never;
+      return;
+    case "linalg.householderProduct":
+      householderProduct = f as never;
+      return;
+    case "linalg.qr":
+      qr = f as never;
+      return;
+    case "linalg.svd":
+      svd = f as never;
+      return;
+    case "linalg.svdvals":
+      svdvals = f as never;
+      return;
+    case "linalg.pinv":
+      pinv = f as never;
+      return;
+    case "linalg.eigh":
+      eigh = f as never;
+      return;
+    case "linalg.eigvalsh":
+      eigvalsh = f as never;
+      return;
+    case "linalg.solve":
+      solve = f as never;
+      return;
+    case "linalg.solveEx":
+      solveEx = f as never;
+      return;
+    case "linalg.matrixPower":
+      matrixPower = f as never;
+      return;
+    case "linalg.vectorNorm":
+      vectorNorm = f as never;
+      return;
+    case "linalg.matrixNorm":
+      matrixNorm = f as never;
+      return;
+    case "linalg.norm":
+      norm = f as never;
+      return;
+    case "linalg.matmul":
+      matmul = f as never;
+      return;
+    case "linalg.diagonal":
+      diagonal = f as never;
+      return;
+    case "linalg.vecdot":
+      vecdot = f as never;
+      return;
+    case "linalg.vander":
+      vander = f as never;
+      return;
+    case "linalg.matrixRank":
+      matrixRank = f as never;
+      return;
+    case "linalg.tensorinv":
+      tensorinv = f as never;
+      return;
+    case "linalg.tensorsolve":
+      tensorsolve = f as never;
+      return;
+    case "linalg.multiDot":
+      multiDot = f as never;
+      return;
+    case "linalg.cond":
+      cond = f as never;
+      return;
+    case "linalg.lstsq":
+      lstsq = f as never;
+      return;
+    case "linalg.ldlFactorEx":
+      ldlFactorEx = f as never;
+      return;
+    case "linalg.ldlFactor":
+      ldlFactor = f as never;
+      return;
+    case "linalg.ldlSolve":
+      ldlSolve = f as never;
+      return;
+    case "linalg.eig":
+      eig = f as never;
+      return;
+    case "linalg.eigvals":
+      eigvals = f as never;
+      return;
+  }
+}

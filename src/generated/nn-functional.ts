@@ -6,9 +6,7 @@ import "../registry/ops/index.js";
 import { fn } from "../registry/define.js";
 
 /** relu(x) = max(x, 0), elementwise (in place with `inplace`). */
-export let relu = fn("relu", "nn.functional", (f) => {
-  relu = f as never;
-}) as {
+export let relu = fn("relu", "nn.functional", swap) as {
   /**
    * relu(x) = max(x, 0), elementwise (in place with `inplace`).
    *
@@ -26,9 +24,7 @@ export let relu = fn("relu", "nn.functional", (f) => {
 };
 
 /** relu6(x) = min(max(x, 0), 6) (hardtanh with bounds 0 and 6: HardtanhBackward0). */
-export let relu6 = fn("relu6", "nn.functional", (f) => {
-  relu6 = f as never;
-}) as {
+export let relu6 = fn("relu6", "nn.functional", swap) as {
   /**
    * relu6(x) = min(max(x, 0), 6) (hardtanh with bounds 0 and 6: HardtanhBackward0).
    *
@@ -46,9 +42,7 @@ export let relu6 = fn("relu6", "nn.functional", (f) => {
 };
 
 /** hardtanh(x) = clamp(x, min_val, max_val), with no gradient at and beyond the bounds. */
-export let hardtanh = fn("hardtanh", "nn.functional", (f) => {
-  hardtanh = f as never;
-}) as {
+export let hardtanh = fn("hardtanh", "nn.functional", swap) as {
   /**
    * hardtanh(x) = clamp(x, min_val, max_val), with no gradient at and beyond the bounds.
    *
@@ -92,9 +86,7 @@ export let hardtanh = fn("hardtanh", "nn.functional", (f) => {
 };
 
 /** leaky_relu(x) = x where x > 0, else negative_slope * x. */
-export let leakyRelu = fn("leakyRelu", "nn.functional", (f) => {
-  leakyRelu = f as never;
-}) as {
+export let leakyRelu = fn("leakyRelu", "nn.functional", swap) as {
   /**
    * leaky_relu(x) = x where x > 0, else negative_slope * x.
    *
@@ -119,9 +111,7 @@ export let leakyRelu = fn("leakyRelu", "nn.functional", (f) => {
 };
 
 /** gelu(x) = x * Phi(x), exact (erf) or with `approximate: 'tanh'`. */
-export let gelu = fn("gelu", "nn.functional", (f) => {
-  gelu = f as never;
-}) as {
+export let gelu = fn("gelu", "nn.functional", swap) as {
   /**
    * gelu(x) = x * Phi(x), exact (erf) or with `approximate: 'tanh'`.
    *
@@ -132,9 +122,7 @@ export let gelu = fn("gelu", "nn.functional", (f) => {
 };
 
 /** silu(x) = x * sigmoid(x) (swish). */
-export let silu = fn("silu", "nn.functional", (f) => {
-  silu = f as never;
-}) as {
+export let silu = fn("silu", "nn.functional", swap) as {
   /**
    * silu(x) = x * sigmoid(x) (swish).
    *
@@ -152,9 +140,7 @@ export let silu = fn("silu", "nn.functional", (f) => {
 };
 
 /** elu(x) = x where x > 0, else alpha * (exp(x) - 1). */
-export let elu = fn("elu", "nn.functional", (f) => {
-  elu = f as never;
-}) as {
+export let elu = fn("elu", "nn.functional", swap) as {
   /**
    * elu(x) = x where x > 0, else alpha * (exp(x) - 1).
    *
@@ -179,9 +165,7 @@ export let elu = fn("elu", "nn.functional", (f) => {
 };
 
 /** selu(x) = scale * elu(x, alpha) with the self-normalising constants. */
-export let selu = fn("selu", "nn.functional", (f) => {
-  selu = f as never;
-}) as {
+export let selu = fn("selu", "nn.functional", swap) as {
   /**
    * selu(x) = scale * elu(x, alpha) with the self-normalising constants.
    *
@@ -199,9 +183,7 @@ export let selu = fn("selu", "nn.functional", (f) => {
 };
 
 /** celu(x) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1)). */
-export let celu = fn("celu", "nn.functional", (f) => {
-  celu = f as never;
-}) as {
+export let celu = fn("celu", "nn.functional", swap) as {
   /**
    * celu(x) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1)).
    *
@@ -226,9 +208,7 @@ export let celu = fn("celu", "nn.functional", (f) => {
 };
 
 /** softplus(x) = log(1 + exp(beta * x)) / beta, and x where beta * x > threshold. */
-export let softplus = fn("softplus", "nn.functional", (f) => {
-  softplus = f as never;
-}) as {
+export let softplus = fn("softplus", "nn.functional", swap) as {
   /**
    * softplus(x) = log(1 + exp(beta * x)) / beta, and x where beta * x > threshold.
    *
@@ -265,9 +245,7 @@ export let softplus = fn("softplus", "nn.functional", (f) => {
 };
 
 /** logsigmoid(x) = log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)). */
-export let logsigmoid = fn("logsigmoid", "nn.functional", (f) => {
-  logsigmoid = f as never;
-}) as {
+export let logsigmoid = fn("logsigmoid", "nn.functional", swap) as {
   /**
    * logsigmoid(x) = log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)).
    *
@@ -278,9 +256,7 @@ export let logsigmoid = fn("logsigmoid", "nn.functional", (f) => {
 };
 
 /** softsign(x) = x / (1 + |x|). */
-export let softsign = fn("softsign", "nn.functional", (f) => {
-  softsign = f as never;
-}) as {
+export let softsign = fn("softsign", "nn.functional", swap) as {
   /**
    * softsign(x) = x / (1 + |x|).
    *
@@ -291,9 +267,7 @@ export let softsign = fn("softsign", "nn.functional", (f) => {
 };
 
 /** tanhshrink(x) = x - tanh(x). */
-export let tanhshrink = fn("tanhshrink", "nn.functional", (f) => {
-  tanhshrink = f as never;
-}) as {
+export let tanhshrink = fn("tanhshrink", "nn.functional", swap) as {
   /**
    * tanhshrink(x) = x - tanh(x).
    *
@@ -304,9 +278,7 @@ export let tanhshrink = fn("tanhshrink", "nn.functional", (f) => {
 };
 
 /** mish(x) = x * tanh(softplus(x)). */
-export let mish = fn("mish", "nn.functional", (f) => {
-  mish = f as never;
-}) as {
+export let mish = fn("mish", "nn.functional", swap) as {
   /**
    * mish(x) = x * tanh(softplus(x)).
    *
@@ -324,9 +296,7 @@ export let mish = fn("mish", "nn.functional", (f) => {
 };
 
 /** hardsigmoid(x) = clamp(x / 6 + 1/2, 0, 1). */
-export let hardsigmoid = fn("hardsigmoid", "nn.functional", (f) => {
-  hardsigmoid = f as never;
-}) as {
+export let hardsigmoid = fn("hardsigmoid", "nn.functional", swap) as {
   /**
    * hardsigmoid(x) = clamp(x / 6 + 1/2, 0, 1).
    *
@@ -344,9 +314,7 @@ export let hardsigmoid = fn("hardsigmoid", "nn.functional", (f) => {
 };
 
 /** hardswish(x) = x * hardsigmoid(x). */
-export let hardswish = fn("hardswish", "nn.functional", (f) => {
-  hardswish = f as never;
-}) as {
+export let hardswish = fn("hardswish", "nn.functional", swap) as {
   /**
    * hardswish(x) = x * hardsigmoid(x).
    *
@@ -364,9 +332,7 @@ export let hardswish = fn("hardswish", "nn.functional", (f) => {
 };
 
 /** sigmoid(x) = 1 / (1 + exp(-x)) (deprecated in PyTorch: use torch.sigmoid). */
-export let sigmoid = fn("sigmoid", "nn.functional", (f) => {
-  sigmoid = f as never;
-}) as {
+export let sigmoid = fn("sigmoid", "nn.functional", swap) as {
   /**
    * sigmoid(x) = 1 / (1 + exp(-x)) (deprecated in PyTorch: use torch.sigmoid).
    *
@@ -377,9 +343,7 @@ export let sigmoid = fn("sigmoid", "nn.functional", (f) => {
 };
 
 /** tanh(x) (deprecated in PyTorch: use torch.tanh). */
-export let tanh = fn("tanh", "nn.functional", (f) => {
-  tanh = f as never;
-}) as {
+export let tanh = fn("tanh", "nn.functional", swap) as {
   /**
    * tanh(x) (deprecated in PyTorch: use torch.tanh).
    *
@@ -390,9 +354,7 @@ export let tanh = fn("tanh", "nn.functional", (f) => {
 };
 
 /** softmax(x, dim) = exp(x) / sum(exp(x)) along dim (optionally computed in `dtype`). */
-export let softmax = fn("softmax", "nn.functional", (f) => {
-  softmax = f as never;
-}) as {
+export let softmax = fn("softmax", "nn.functional", swap) as {
   /**
    * softmax(x, dim) = exp(x) / sum(exp(x)) along dim (optionally computed in `dtype`).
    *
@@ -436,9 +398,7 @@ export let softmax = fn("softmax", "nn.functional", (f) => {
 };
 
 /** log_softmax(x, dim) = x - logsumexp(x, dim). */
-export let logSoftmax = fn("logSoftmax", "nn.functional", (f) => {
-  logSoftmax = f as never;
-}) as {
+export let logSoftmax = fn("logSoftmax", "nn.functional", swap) as {
   /**
    * log_softmax(x, dim) = x - logsumexp(x, dim).
    *
@@ -482,9 +442,7 @@ export let logSoftmax = fn("logSoftmax", "nn.functional", (f) => {
 };
 
 /** softmin(x, dim) = softmax(-x, dim). */
-export let softmin = fn("softmin", "nn.functional", (f) => {
-  softmin = f as never;
-}) as {
+export let softmin = fn("softmin", "nn.functional", swap) as {
   /**
    * softmin(x, dim) = softmax(-x, dim).
    *
@@ -528,9 +486,7 @@ export let softmin = fn("softmin", "nn.functional", (f) => {
 };
 
 /** normalize(x, p, dim) = x / max(||x||_p, eps) along dim. */
-export let normalize = fn("normalize", "nn.functional", (f) => {
-  normalize = f as never;
-}) as {
+export let normalize = fn("normalize", "nn.functional", swap) as {
   /**
    * normalize(x, p, dim) = x / max(||x||_p, eps) along dim.
    *
@@ -572,9 +528,7 @@ export let normalize = fn("normalize", "nn.functional", (f) => {
 };
 
 /** cosine_similarity(x1, x2, dim) = x1.x2 / (max(||x1||, eps) max(||x2||, eps)) along dim. */
-export let cosineSimilarity = fn("cosineSimilarity", "nn.functional", (f) => {
-  cosineSimilarity = f as never;
-}) as {
+export let cosineSimilarity = fn("cosineSimilarity", "nn.functional", swap) as {
   /**
    * cosine_similarity(x1, x2, dim) = x1.x2 / (max(||x1||, eps) max(||x2||, eps)) along dim.
    *
@@ -606,9 +560,7 @@ export let cosineSimilarity = fn("cosineSimilarity", "nn.functional", (f) => {
 };
 
 /** pairwise_distance(x1, x2, p) = ||x1 - x2 + eps||_p over the last dim. */
-export let pairwiseDistance = fn("pairwiseDistance", "nn.functional", (f) => {
-  pairwiseDistance = f as never;
-}) as {
+export let pairwiseDistance = fn("pairwiseDistance", "nn.functional", swap) as {
   /**
    * pairwise_distance(x1, x2, p) = ||x1 - x2 + eps||_p over the last dim.
    *
@@ -647,9 +599,7 @@ export let pairwiseDistance = fn("pairwiseDistance", "nn.functional", (f) => {
 };
 
 /** dropout(x, p): zero elements with probability p and scale the rest by 1/(1-p) (training). */
-export let dropout = fn("dropout", "nn.functional", (f) => {
-  dropout = f as never;
-}) as {
+export let dropout = fn("dropout", "nn.functional", swap) as {
   /**
    * dropout(x, p): zero elements with probability p and scale the rest by 1/(1-p) (training).
    *
@@ -681,9 +631,7 @@ export let dropout = fn("dropout", "nn.functional", (f) => {
 };
 
 /** linear(x, weight, bias) = x @ weight^T + bias (addmm for 2-D inputs, as PyTorch). */
-export let linear = fn("linear", "nn.functional", (f) => {
-  linear = f as never;
-}) as {
+export let linear = fn("linear", "nn.functional", swap) as {
   /**
    * linear(x, weight, bias) = x @ weight^T + bias (addmm for 2-D inputs, as PyTorch).
    *
@@ -708,9 +656,7 @@ export let linear = fn("linear", "nn.functional", (f) => {
 };
 
 /** bilinear(x1, x2, weight, bias): y_o = x1^T W_o x2 + b_o with weight [out, in1, in2]. */
-export let bilinear = fn("bilinear", "nn.functional", (f) => {
-  bilinear = f as never;
-}) as {
+export let bilinear = fn("bilinear", "nn.functional", swap) as {
   /**
    * bilinear(x1, x2, weight, bias): y_o = x1^T W_o x2 + b_o with weight [out, in1, in2].
    *
@@ -742,9 +688,7 @@ export let bilinear = fn("bilinear", "nn.functional", (f) => {
 };
 
 /** embedding(indices, weight): the rows of `weight` at the integer indices. */
-export let embedding = fn("embedding", "nn.functional", (f) => {
-  embedding = f as never;
-}) as {
+export let embedding = fn("embedding", "nn.functional", swap) as {
   /**
    * embedding(indices, weight): the rows of `weight` at the integer indices.
    *
@@ -856,9 +800,7 @@ export let embedding = fn("embedding", "nn.functional", (f) => {
 };
 
 /** one_hot(indices, num_classes): int64 [..., num_classes] with a 1 at each index. */
-export let oneHot = fn("oneHot", "nn.functional", (f) => {
-  oneHot = f as never;
-}) as {
+export let oneHot = fn("oneHot", "nn.functional", swap) as {
   /**
    * one_hot(indices, num_classes): int64 [..., num_classes] with a 1 at each index.
    *
@@ -876,9 +818,7 @@ export let oneHot = fn("oneHot", "nn.functional", (f) => {
 };
 
 /** conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups. */
-export let conv1d = fn("conv1d", "nn.functional", (f) => {
-  conv1d = f as never;
-}) as {
+export let conv1d = fn("conv1d", "nn.functional", swap) as {
   /**
    * conv1d(x, weight, bias): 1-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
    *
@@ -1214,9 +1154,7 @@ export let conv1d = fn("conv1d", "nn.functional", (f) => {
 };
 
 /** conv_transpose1d(x, weight, bias): the 1-D transposed convolution (the adjoint of conv1d), weight [in, out/groups, ...]. */
-export let convTranspose1d = fn("convTranspose1d", "nn.functional", (f) => {
-  convTranspose1d = f as never;
-}) as {
+export let convTranspose1d = fn("convTranspose1d", "nn.functional", swap) as {
   /**
    * conv_transpose1d(x, weight, bias): the 1-D transposed convolution (the adjoint of conv1d), weight [in, out/groups, ...].
    *
@@ -1357,9 +1295,7 @@ export let convTranspose1d = fn("convTranspose1d", "nn.functional", (f) => {
 };
 
 /** conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups. */
-export let conv2d = fn("conv2d", "nn.functional", (f) => {
-  conv2d = f as never;
-}) as {
+export let conv2d = fn("conv2d", "nn.functional", swap) as {
   /**
    * conv2d(x, weight, bias): 2-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
    *
@@ -1695,9 +1631,7 @@ export let conv2d = fn("conv2d", "nn.functional", (f) => {
 };
 
 /** conv_transpose2d(x, weight, bias): the 2-D transposed convolution (the adjoint of conv2d), weight [in, out/groups, ...]. */
-export let convTranspose2d = fn("convTranspose2d", "nn.functional", (f) => {
-  convTranspose2d = f as never;
-}) as {
+export let convTranspose2d = fn("convTranspose2d", "nn.functional", swap) as {
   /**
    * conv_transpose2d(x, weight, bias): the 2-D transposed convolution (the adjoint of conv2d), weight [in, out/groups, ...].
    *
@@ -1838,9 +1772,7 @@ export let convTranspose2d = fn("convTranspose2d", "nn.functional", (f) => {
 };
 
 /** conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups. */
-export let conv3d = fn("conv3d", "nn.functional", (f) => {
-  conv3d = f as never;
-}) as {
+export let conv3d = fn("conv3d", "nn.functional", swap) as {
   /**
    * conv3d(x, weight, bias): 3-D convolution (cross-correlation) with stride, padding ("valid", "same" or sizes), dilation and groups.
    *
@@ -2176,9 +2108,7 @@ export let conv3d = fn("conv3d", "nn.functional", (f) => {
 };
 
 /** conv_transpose3d(x, weight, bias): the 3-D transposed convolution (the adjoint of conv3d), weight [in, out/groups, ...]. */
-export let convTranspose3d = fn("convTranspose3d", "nn.functional", (f) => {
-  convTranspose3d = f as never;
-}) as {
+export let convTranspose3d = fn("convTranspose3d", "nn.functional", swap) as {
   /**
    * conv_transpose3d(x, weight, bias): the 3-D transposed convolution (the adjoint of conv3d), weight [in, out/groups, ...].
    *
@@ -2319,9 +2249,7 @@ export let convTranspose3d = fn("convTranspose3d", "nn.functional", (f) => {
 };
 
 /** conv_tbc(x, weight, bias, pad): 1-D convolution of a [time, batch, channels] input with a [kernel, in, out] weight (fairseq's layout). */
-export let convTbc = fn("convTbc", "nn.functional", (f) => {
-  convTbc = f as never;
-}) as {
+export let convTbc = fn("convTbc", "nn.functional", swap) as {
   /**
    * conv_tbc(x, weight, bias, pad): 1-D convolution of a [time, batch, channels] input with a [kernel, in, out] weight (fairseq's layout).
    *
@@ -2353,9 +2281,7 @@ export let convTbc = fn("convTbc", "nn.functional", (f) => {
 };
 
 /** batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps): per-channel normalisation (batch statistics in training, updating the running ones in place). */
-export let batchNorm = fn("batchNorm", "nn.functional", (f) => {
-  batchNorm = f as never;
-}) as {
+export let batchNorm = fn("batchNorm", "nn.functional", swap) as {
   /**
    * batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps): per-channel normalisation (batch statistics in training, updating the running ones in place).
    *
@@ -2487,9 +2413,7 @@ export let batchNorm = fn("batchNorm", "nn.functional", (f) => {
 };
 
 /** layer_norm(x, normalized_shape, weight, bias, eps): normalise over the trailing dims. */
-export let layerNorm = fn("layerNorm", "nn.functional", (f) => {
-  layerNorm = f as never;
-}) as {
+export let layerNorm = fn("layerNorm", "nn.functional", swap) as {
   /**
    * layer_norm(x, normalized_shape, weight, bias, eps): normalise over the trailing dims.
    *
@@ -2557,9 +2481,7 @@ export let layerNorm = fn("layerNorm", "nn.functional", (f) => {
 };
 
 /** group_norm(x, num_groups, weight, bias, eps): normalise each group of channels. */
-export let groupNorm = fn("groupNorm", "nn.functional", (f) => {
-  groupNorm = f as never;
-}) as {
+export let groupNorm = fn("groupNorm", "nn.functional", swap) as {
   /**
    * group_norm(x, num_groups, weight, bias, eps): normalise each group of channels.
    *
@@ -2622,9 +2544,7 @@ export let groupNorm = fn("groupNorm", "nn.functional", (f) => {
 };
 
 /** max_pool2d(x, kernel_size): the maximum of each window (stride defaults to the kernel size); `[values, indices]` with `return_indices`. */
-export let maxPool2d = fn("maxPool2d", "nn.functional", (f) => {
-  maxPool2d = f as never;
-}) as {
+export let maxPool2d = fn("maxPool2d", "nn.functional", swap) as {
   /**
    * max_pool2d(x, kernel_size): the maximum of each window (stride defaults to the kernel size); `[values, indices]` with `return_indices`.
    *
@@ -2740,9 +2660,7 @@ export let maxPool2d = fn("maxPool2d", "nn.functional", (f) => {
 };
 
 /** max_pool2d_with_indices(x, kernel_size): `[values, indices]` of max pooling, the indices flat positions in each H*W plane. */
-export let maxPool2dWithIndices = fn("maxPool2dWithIndices", "nn.functional", (f) => {
-  maxPool2dWithIndices = f as never;
-}) as {
+export let maxPool2dWithIndices = fn("maxPool2dWithIndices", "nn.functional", swap) as {
   /**
    * max_pool2d_with_indices(x, kernel_size): `[values, indices]` of max pooling, the indices flat positions in each H*W plane.
    *
@@ -2858,9 +2776,7 @@ export let maxPool2dWithIndices = fn("maxPool2dWithIndices", "nn.functional", (f
 };
 
 /** max_pool3d(x, kernel_size): the maximum of each window (stride defaults to the kernel size); `[values, indices]` with `return_indices`. */
-export let maxPool3d = fn("maxPool3d", "nn.functional", (f) => {
-  maxPool3d = f as never;
-}) as {
+export let maxPool3d = fn("maxPool3d", "nn.functional", swap) as {
   /**
    * max_pool3d(x, kernel_size): the maximum of each window (stride defaults to the kernel size); `[values, indices]` with `return_indices`.
    *
@@ -2976,9 +2892,7 @@ export let maxPool3d = fn("maxPool3d", "nn.functional", (f) => {
 };
 
 /** max_pool3d_with_indices(x, kernel_size): `[values, indices]` of max pooling, the indices flat positions in each D*H*W volume. */
-export let maxPool3dWithIndices = fn("maxPool3dWithIndices", "nn.functional", (f) => {
-  maxPool3dWithIndices = f as never;
-}) as {
+export let maxPool3dWithIndices = fn("maxPool3dWithIndices", "nn.functional", swap) as {
   /**
    * max_pool3d_with_indices(x, kernel_size): `[values, indices]` of max pooling, the indices flat positions in each D*H*W volume.
    *
@@ -3094,9 +3008,7 @@ export let maxPool3dWithIndices = fn("maxPool3dWithIndices", "nn.functional", (f
 };
 
 /** avg_pool2d(x, kernel_size): the mean of each window (stride defaults to the kernel size). */
-export let avgPool2d = fn("avgPool2d", "nn.functional", (f) => {
-  avgPool2d = f as never;
-}) as {
+export let avgPool2d = fn("avgPool2d", "nn.functional", swap) as {
   /**
    * avg_pool2d(x, kernel_size): the mean of each window (stride defaults to the kernel size).
    *
@@ -3217,9 +3129,7 @@ export let avgPool2d = fn("avgPool2d", "nn.functional", (f) => {
 };
 
 /** avg_pool3d(x, kernel_size): the mean of each window (stride defaults to the kernel size). */
-export let avgPool3d = fn("avgPool3d", "nn.functional", (f) => {
-  avgPool3d = f as never;
-}) as {
+export let avgPool3d = fn("avgPool3d", "nn.functional", swap) as {
   /**
    * avg_pool3d(x, kernel_size): the mean of each window (stride defaults to the kernel size).
    *
@@ -3340,9 +3250,7 @@ export let avgPool3d = fn("avgPool3d", "nn.functional", (f) => {
 };
 
 /** max_pool1d(x, kernel_size): the maximum of each window along the last dim; `[values, indices]` with `return_indices`. */
-export let maxPool1d = fn("maxPool1d", "nn.functional", (f) => {
-  maxPool1d = f as never;
-}) as {
+export let maxPool1d = fn("maxPool1d", "nn.functional", swap) as {
   /**
    * max_pool1d(x, kernel_size): the maximum of each window along the last dim; `[values, indices]` with `return_indices`.
    *
@@ -3458,9 +3366,7 @@ export let maxPool1d = fn("maxPool1d", "nn.functional", (f) => {
 };
 
 /** max_pool1d_with_indices(x, kernel_size): `[values, indices]` of 1-D max pooling. */
-export let maxPool1dWithIndices = fn("maxPool1dWithIndices", "nn.functional", (f) => {
-  maxPool1dWithIndices = f as never;
-}) as {
+export let maxPool1dWithIndices = fn("maxPool1dWithIndices", "nn.functional", swap) as {
   /**
    * max_pool1d_with_indices(x, kernel_size): `[values, indices]` of 1-D max pooling.
    *
@@ -3576,9 +3482,7 @@ export let maxPool1dWithIndices = fn("maxPool1dWithIndices", "nn.functional", (f
 };
 
 /** avg_pool1d(x, kernel_size): the mean of each window along the last dim. */
-export let avgPool1d = fn("avgPool1d", "nn.functional", (f) => {
-  avgPool1d = f as never;
-}) as {
+export let avgPool1d = fn("avgPool1d", "nn.functional", swap) as {
   /**
    * avg_pool1d(x, kernel_size): the mean of each window along the last dim.
    *
@@ -3671,9 +3575,7 @@ export let avgPool1d = fn("avgPool1d", "nn.functional", (f) => {
 };
 
 /** adaptive_avg_pool2d(x, output_size): average pooling to a fixed output size (None keeps that input size). */
-export let adaptiveAvgPool2d = fn("adaptiveAvgPool2d", "nn.functional", (f) => {
-  adaptiveAvgPool2d = f as never;
-}) as {
+export let adaptiveAvgPool2d = fn("adaptiveAvgPool2d", "nn.functional", swap) as {
   /**
    * adaptive_avg_pool2d(x, output_size): average pooling to a fixed output size (None keeps that input size).
    *
@@ -3691,9 +3593,7 @@ export let adaptiveAvgPool2d = fn("adaptiveAvgPool2d", "nn.functional", (f) => {
 };
 
 /** adaptive_avg_pool3d(x, output_size): average pooling to a fixed output size (None keeps that input size). */
-export let adaptiveAvgPool3d = fn("adaptiveAvgPool3d", "nn.functional", (f) => {
-  adaptiveAvgPool3d = f as never;
-}) as {
+export let adaptiveAvgPool3d = fn("adaptiveAvgPool3d", "nn.functional", swap) as {
   /**
    * adaptive_avg_pool3d(x, output_size): average pooling to a fixed output size (None keeps that input size).
    *
@@ -3711,9 +3611,7 @@ export let adaptiveAvgPool3d = fn("adaptiveAvgPool3d", "nn.functional", (f) => {
 };
 
 /** adaptive_avg_pool1d(x, output_size): average pooling of the last dim to a fixed size. */
-export let adaptiveAvgPool1d = fn("adaptiveAvgPool1d", "nn.functional", (f) => {
-  adaptiveAvgPool1d = f as never;
-}) as {
+export let adaptiveAvgPool1d = fn("adaptiveAvgPool1d", "nn.functional", swap) as {
   /**
    * adaptive_avg_pool1d(x, output_size): average pooling of the last dim to a fixed size.
    *
@@ -3731,9 +3629,7 @@ export let adaptiveAvgPool1d = fn("adaptiveAvgPool1d", "nn.functional", (f) => {
 };
 
 /** adaptive_max_pool1d(x, output_size): max pooling to a fixed output size; `[values, indices]` with `return_indices`. */
-export let adaptiveMaxPool1d = fn("adaptiveMaxPool1d", "nn.functional", (f) => {
-  adaptiveMaxPool1d = f as never;
-}) as {
+export let adaptiveMaxPool1d = fn("adaptiveMaxPool1d", "nn.functional", swap) as {
   /**
    * adaptive_max_pool1d(x, output_size): max pooling to a fixed output size; `[values, indices]` with `return_indices`.
    *
@@ -3768,9 +3664,7 @@ export let adaptiveMaxPool1d = fn("adaptiveMaxPool1d", "nn.functional", (f) => {
 export let adaptiveMaxPool1dWithIndices = fn(
   "adaptiveMaxPool1dWithIndices",
   "nn.functional",
-  (f) => {
-    adaptiveMaxPool1dWithIndices = f as never;
-  },
+  swap,
 ) as {
   /**
    * adaptive_max_pool1d_with_indices(x, output_size): `[values, indices]` of adaptive max pooling.
@@ -3803,9 +3697,7 @@ export let adaptiveMaxPool1dWithIndices = fn(
 };
 
 /** adaptive_max_pool2d(x, output_size): max pooling to a fixed output size (None keeps that input size); `[values, indices]` with `return_indices`. */
-export let adaptiveMaxPool2d = fn("adaptiveMaxPool2d", "nn.functional", (f) => {
-  adaptiveMaxPool2d = f as never;
-}) as {
+export let adaptiveMaxPool2d = fn("adaptiveMaxPool2d", "nn.functional", swap) as {
   /**
    * adaptive_max_pool2d(x, output_size): max pooling to a fixed output size (None keeps that input size); `[values, indices]` with `return_indices`.
    *
@@ -3840,9 +3732,7 @@ export let adaptiveMaxPool2d = fn("adaptiveMaxPool2d", "nn.functional", (f) => {
 export let adaptiveMaxPool2dWithIndices = fn(
   "adaptiveMaxPool2dWithIndices",
   "nn.functional",
-  (f) => {
-    adaptiveMaxPool2dWithIndices = f as never;
-  },
+  swap,
 ) as {
   /**
    * adaptive_max_pool2d_with_indices(x, output_size): `[values, indices]` of adaptive max pooling.
@@ -3879,9 +3769,7 @@ export let adaptiveMaxPool2dWithIndices = fn(
 };
 
 /** adaptive_max_pool3d(x, output_size): max pooling to a fixed output size (None keeps that input size); `[values, indices]` with `return_indices`. */
-export let adaptiveMaxPool3d = fn("adaptiveMaxPool3d", "nn.functional", (f) => {
-  adaptiveMaxPool3d = f as never;
-}) as {
+export let adaptiveMaxPool3d = fn("adaptiveMaxPool3d", "nn.functional", swap) as {
   /**
    * adaptive_max_pool3d(x, output_size): max pooling to a fixed output size (None keeps that input size); `[values, indices]` with `return_indices`.
    *
@@ -3916,9 +3804,7 @@ export let adaptiveMaxPool3d = fn("adaptiveMaxPool3d", "nn.functional", (f) => {
 export let adaptiveMaxPool3dWithIndices = fn(
   "adaptiveMaxPool3dWithIndices",
   "nn.functional",
-  (f) => {
-    adaptiveMaxPool3dWithIndices = f as never;
-  },
+  swap,
 ) as {
   /**
    * adaptive_max_pool3d_with_indices(x, output_size): `[values, indices]` of adaptive max pooling.
@@ -3955,9 +3841,7 @@ export let adaptiveMaxPool3dWithIndices = fn(
 };
 
 /** lp_pool1d(x, norm_type, kernel_size): the p-norm of each window, (sum x^p)^(1/p) (avg_pool of x^p times the window size). */
-export let lpPool1d = fn("lpPool1d", "nn.functional", (f) => {
-  lpPool1d = f as never;
-}) as {
+export let lpPool1d = fn("lpPool1d", "nn.functional", swap) as {
   /**
    * lp_pool1d(x, norm_type, kernel_size): the p-norm of each window, (sum x^p)^(1/p) (avg_pool of x^p times the window size).
    *
@@ -4025,9 +3909,7 @@ export let lpPool1d = fn("lpPool1d", "nn.functional", (f) => {
 };
 
 /** lp_pool2d(x, norm_type, kernel_size): the p-norm of each window, (sum x^p)^(1/p) (avg_pool of x^p times the window size). */
-export let lpPool2d = fn("lpPool2d", "nn.functional", (f) => {
-  lpPool2d = f as never;
-}) as {
+export let lpPool2d = fn("lpPool2d", "nn.functional", swap) as {
   /**
    * lp_pool2d(x, norm_type, kernel_size): the p-norm of each window, (sum x^p)^(1/p) (avg_pool of x^p times the window size).
    *
@@ -4099,9 +3981,7 @@ export let lpPool2d = fn("lpPool2d", "nn.functional", (f) => {
 };
 
 /** fractional_max_pool2d(x, kernel_size, output_size | output_ratio): max pooling over pseudo-randomly placed windows (one uniform sample per plane and dim, drawn as PyTorch draws them unless `_random_samples` gives them); `[values, indices]` with `return_indices`. */
-export let fractionalMaxPool2d = fn("fractionalMaxPool2d", "nn.functional", (f) => {
-  fractionalMaxPool2d = f as never;
-}) as {
+export let fractionalMaxPool2d = fn("fractionalMaxPool2d", "nn.functional", swap) as {
   /**
    * fractional_max_pool2d(x, kernel_size, output_size | output_ratio): max pooling over pseudo-randomly placed windows (one uniform sample per plane and dim, drawn as PyTorch draws them unless `_random_samples` gives them); `[values, indices]` with `return_indices`.
    *
@@ -4197,9 +4077,7 @@ export let fractionalMaxPool2d = fn("fractionalMaxPool2d", "nn.functional", (f) 
 export let fractionalMaxPool2dWithIndices = fn(
   "fractionalMaxPool2dWithIndices",
   "nn.functional",
-  (f) => {
-    fractionalMaxPool2dWithIndices = f as never;
-  },
+  swap,
 ) as {
   /**
    * fractional_max_pool2d_with_indices(x, kernel_size, output_size | output_ratio): `[values, indices]` of fractional max pooling.
@@ -4293,9 +4171,7 @@ export let fractionalMaxPool2dWithIndices = fn(
 };
 
 /** fractional_max_pool3d(x, kernel_size, output_size | output_ratio): max pooling over pseudo-randomly placed windows (one uniform sample per plane and dim, drawn as PyTorch draws them unless `_random_samples` gives them); `[values, indices]` with `return_indices`. */
-export let fractionalMaxPool3d = fn("fractionalMaxPool3d", "nn.functional", (f) => {
-  fractionalMaxPool3d = f as never;
-}) as {
+export let fractionalMaxPool3d = fn("fractionalMaxPool3d", "nn.functional", swap) as {
   /**
    * fractional_max_pool3d(x, kernel_size, output_size | output_ratio): max pooling over pseudo-randomly placed windows (one uniform sample per plane and dim, drawn as PyTorch draws them unless `_random_samples` gives them); `[values, indices]` with `return_indices`.
    *
@@ -4391,9 +4267,7 @@ export let fractionalMaxPool3d = fn("fractionalMaxPool3d", "nn.functional", (f) 
 export let fractionalMaxPool3dWithIndices = fn(
   "fractionalMaxPool3dWithIndices",
   "nn.functional",
-  (f) => {
-    fractionalMaxPool3dWithIndices = f as never;
-  },
+  swap,
 ) as {
   /**
    * fractional_max_pool3d_with_indices(x, kernel_size, output_size | output_ratio): `[values, indices]` of fractional max pooling.
@@ -4487,9 +4361,7 @@ export let fractionalMaxPool3dWithIndices = fn(
 };
 
 /** max_unpool1d(x, indices, kernel_size): the partial inverse of max_pool1d, each value written at its index and zeros elsewhere (the output size from the window, or `output_size`). */
-export let maxUnpool1d = fn("maxUnpool1d", "nn.functional", (f) => {
-  maxUnpool1d = f as never;
-}) as {
+export let maxUnpool1d = fn("maxUnpool1d", "nn.functional", swap) as {
   /**
    * max_unpool1d(x, indices, kernel_size): the partial inverse of max_pool1d, each value written at its index and zeros elsewhere (the output size from the window, or `output_size`).
    *
@@ -4582,9 +4454,7 @@ export let maxUnpool1d = fn("maxUnpool1d", "nn.functional", (f) => {
 };
 
 /** max_unpool2d(x, indices, kernel_size): the partial inverse of max_pool2d, each value written at its index and zeros elsewhere (the output size from the window, or `output_size`). */
-export let maxUnpool2d = fn("maxUnpool2d", "nn.functional", (f) => {
-  maxUnpool2d = f as never;
-}) as {
+export let maxUnpool2d = fn("maxUnpool2d", "nn.functional", swap) as {
   /**
    * max_unpool2d(x, indices, kernel_size): the partial inverse of max_pool2d, each value written at its index and zeros elsewhere (the output size from the window, or `output_size`).
    *
@@ -4677,9 +4547,7 @@ export let maxUnpool2d = fn("maxUnpool2d", "nn.functional", (f) => {
 };
 
 /** max_unpool3d(x, indices, kernel_size): the partial inverse of max_pool3d, each value written at its index and zeros elsewhere (the output size from the window, or `output_size`). */
-export let maxUnpool3d = fn("maxUnpool3d", "nn.functional", (f) => {
-  maxUnpool3d = f as never;
-}) as {
+export let maxUnpool3d = fn("maxUnpool3d", "nn.functional", swap) as {
   /**
    * max_unpool3d(x, indices, kernel_size): the partial inverse of max_pool3d, each value written at its index and zeros elsewhere (the output size from the window, or `output_size`).
    *
@@ -4772,9 +4640,7 @@ export let maxUnpool3d = fn("maxUnpool3d", "nn.functional", (f) => {
 };
 
 /** threshold(x, threshold, value) = x where x > threshold, else value (in place with `inplace`). */
-export let threshold = fn("threshold", "nn.functional", (f) => {
-  threshold = f as never;
-}) as {
+export let threshold = fn("threshold", "nn.functional", swap) as {
   /**
    * threshold(x, threshold, value) = x where x > threshold, else value (in place with `inplace`).
    *
@@ -4806,9 +4672,7 @@ export let threshold = fn("threshold", "nn.functional", (f) => {
 };
 
 /** In place: threshold(x, threshold, value) written into x. */
-export let threshold_ = fn("threshold_", "nn.functional", (f) => {
-  threshold_ = f as never;
-}) as {
+export let threshold_ = fn("threshold_", "nn.functional", swap) as {
   /**
    * In place: threshold(x, threshold, value) written into x.
    *
@@ -4833,9 +4697,7 @@ export let threshold_ = fn("threshold_", "nn.functional", (f) => {
 };
 
 /** glu(x, dim) = a * sigmoid(b), with a and b the two halves of x along dim. */
-export let glu = fn("glu", "nn.functional", (f) => {
-  glu = f as never;
-}) as {
+export let glu = fn("glu", "nn.functional", swap) as {
   /**
    * glu(x, dim) = a * sigmoid(b), with a and b the two halves of x along dim.
    *
@@ -4853,9 +4715,7 @@ export let glu = fn("glu", "nn.functional", (f) => {
 };
 
 /** hardshrink(x, lambd) = x where |x| > lambd, else 0. */
-export let hardshrink = fn("hardshrink", "nn.functional", (f) => {
-  hardshrink = f as never;
-}) as {
+export let hardshrink = fn("hardshrink", "nn.functional", swap) as {
   /**
    * hardshrink(x, lambd) = x where |x| > lambd, else 0.
    *
@@ -4873,9 +4733,7 @@ export let hardshrink = fn("hardshrink", "nn.functional", (f) => {
 };
 
 /** softshrink(x, lambd) = x - lambd above lambd, x + lambd below -lambd, else 0. */
-export let softshrink = fn("softshrink", "nn.functional", (f) => {
-  softshrink = f as never;
-}) as {
+export let softshrink = fn("softshrink", "nn.functional", swap) as {
   /**
    * softshrink(x, lambd) = x - lambd above lambd, x + lambd below -lambd, else 0.
    *
@@ -4893,9 +4751,7 @@ export let softshrink = fn("softshrink", "nn.functional", (f) => {
 };
 
 /** prelu(x, weight) = x where x > 0, else weight * x (one weight, or one per channel). */
-export let prelu = fn("prelu", "nn.functional", (f) => {
-  prelu = f as never;
-}) as {
+export let prelu = fn("prelu", "nn.functional", swap) as {
   /**
    * prelu(x, weight) = x where x > 0, else weight * x (one weight, or one per channel).
    *
@@ -4913,9 +4769,7 @@ export let prelu = fn("prelu", "nn.functional", (f) => {
 };
 
 /** Randomized leaky ReLU: in training x * r below 0 with r ~ U(lower, upper) per element; in eval leaky_relu with slope (lower + upper) / 2. */
-export let rrelu = fn("rrelu", "nn.functional", (f) => {
-  rrelu = f as never;
-}) as {
+export let rrelu = fn("rrelu", "nn.functional", swap) as {
   /**
    * Randomized leaky ReLU: in training x * r below 0 with r ~ U(lower, upper) per element; in eval leaky_relu with slope (lower + upper) / 2.
    *
@@ -4972,9 +4826,7 @@ export let rrelu = fn("rrelu", "nn.functional", (f) => {
 };
 
 /** In place: rrelu(x, lower, upper, training) written into x. */
-export let rrelu_ = fn("rrelu_", "nn.functional", (f) => {
-  rrelu_ = f as never;
-}) as {
+export let rrelu_ = fn("rrelu_", "nn.functional", swap) as {
   /**
    * In place: rrelu(x, lower, upper, training) written into x.
    *
@@ -5042,9 +4894,7 @@ export let rrelu_ = fn("rrelu_", "nn.functional", (f) => {
 };
 
 /** In place: relu(x) written into x. */
-export let relu_ = fn("relu_", "nn.functional", (f) => {
-  relu_ = f as never;
-}) as {
+export let relu_ = fn("relu_", "nn.functional", swap) as {
   /**
    * In place: relu(x) written into x.
    *
@@ -5055,9 +4905,7 @@ export let relu_ = fn("relu_", "nn.functional", (f) => {
 };
 
 /** In place: celu(x) written into x. */
-export let celu_ = fn("celu_", "nn.functional", (f) => {
-  celu_ = f as never;
-}) as {
+export let celu_ = fn("celu_", "nn.functional", swap) as {
   /**
    * In place: celu(x) written into x.
    *
@@ -5075,9 +4923,7 @@ export let celu_ = fn("celu_", "nn.functional", (f) => {
 };
 
 /** In place: selu(x) written into x. */
-export let selu_ = fn("selu_", "nn.functional", (f) => {
-  selu_ = f as never;
-}) as {
+export let selu_ = fn("selu_", "nn.functional", swap) as {
   /**
    * In place: selu(x) written into x.
    *
@@ -5088,9 +4934,7 @@ export let selu_ = fn("selu_", "nn.functional", (f) => {
 };
 
 /** In place: elu(x) written into x. */
-export let elu_ = fn("elu_", "nn.functional", (f) => {
-  elu_ = f as never;
-}) as {
+export let elu_ = fn("elu_", "nn.functional", swap) as {
   /**
    * In place: elu(x) written into x.
    *
@@ -5139,9 +4983,7 @@ export let elu_ = fn("elu_", "nn.functional", (f) => {
 };
 
 /** In place: leaky_relu(x) written into x. */
-export let leakyRelu_ = fn("leakyRelu_", "nn.functional", (f) => {
-  leakyRelu_ = f as never;
-}) as {
+export let leakyRelu_ = fn("leakyRelu_", "nn.functional", swap) as {
   /**
    * In place: leaky_relu(x) written into x.
    *
@@ -5159,9 +5001,7 @@ export let leakyRelu_ = fn("leakyRelu_", "nn.functional", (f) => {
 };
 
 /** In place: hardtanh(x) written into x. */
-export let hardtanh_ = fn("hardtanh_", "nn.functional", (f) => {
-  hardtanh_ = f as never;
-}) as {
+export let hardtanh_ = fn("hardtanh_", "nn.functional", swap) as {
   /**
    * In place: hardtanh(x) written into x.
    *
@@ -5186,9 +5026,7 @@ export let hardtanh_ = fn("hardtanh_", "nn.functional", (f) => {
 };
 
 /** gumbel_softmax(logits, tau, hard, eps, dim): softmax((logits + g) / tau) with Gumbel(0, 1) noise g (drawn as -log of exponential_ samples); with `hard`, the one-hot of its argmax with the soft sample's gradient. */
-export let gumbelSoftmax = fn("gumbelSoftmax", "nn.functional", (f) => {
-  gumbelSoftmax = f as never;
-}) as {
+export let gumbelSoftmax = fn("gumbelSoftmax", "nn.functional", swap) as {
   /**
    * gumbel_softmax(logits, tau, hard, eps, dim): softmax((logits + g) / tau) with Gumbel(0, 1) noise g (drawn as -log of exponential_ samples); with `hard`, the one-hot of its argmax with the soft sample's gradient.
    *
@@ -5227,9 +5065,7 @@ export let gumbelSoftmax = fn("gumbelSoftmax", "nn.functional", (f) => {
 };
 
 /** dropout1d(x, p): zero whole channels of a [N, C, L] (or [C, L]) input with probability p, scaling the rest by 1/(1-p) (training). */
-export let dropout1d = fn("dropout1d", "nn.functional", (f) => {
-  dropout1d = f as never;
-}) as {
+export let dropout1d = fn("dropout1d", "nn.functional", swap) as {
   /**
    * dropout1d(x, p): zero whole channels of a [N, C, L] (or [C, L]) input with probability p, scaling the rest by 1/(1-p) (training).
    *
@@ -5261,9 +5097,7 @@ export let dropout1d = fn("dropout1d", "nn.functional", (f) => {
 };
 
 /** dropout2d(x, p): zero whole channels (dim 1) with probability p, scaling the rest by 1/(1-p) (training). */
-export let dropout2d = fn("dropout2d", "nn.functional", (f) => {
-  dropout2d = f as never;
-}) as {
+export let dropout2d = fn("dropout2d", "nn.functional", swap) as {
   /**
    * dropout2d(x, p): zero whole channels (dim 1) with probability p, scaling the rest by 1/(1-p) (training).
    *
@@ -5295,9 +5129,7 @@ export let dropout2d = fn("dropout2d", "nn.functional", (f) => {
 };
 
 /** dropout3d(x, p): zero whole channels of a [N, C, D, H, W] (or [C, D, H, W]) input with probability p, scaling the rest by 1/(1-p) (training). */
-export let dropout3d = fn("dropout3d", "nn.functional", (f) => {
-  dropout3d = f as never;
-}) as {
+export let dropout3d = fn("dropout3d", "nn.functional", swap) as {
   /**
    * dropout3d(x, p): zero whole channels of a [N, C, D, H, W] (or [C, D, H, W]) input with probability p, scaling the rest by 1/(1-p) (training).
    *
@@ -5329,9 +5161,7 @@ export let dropout3d = fn("dropout3d", "nn.functional", (f) => {
 };
 
 /** alpha_dropout(x, p, training): SELU-preserving dropout of elements (the identity unless training). */
-export let alphaDropout = fn("alphaDropout", "nn.functional", (f) => {
-  alphaDropout = f as never;
-}) as {
+export let alphaDropout = fn("alphaDropout", "nn.functional", swap) as {
   /**
    * alpha_dropout(x, p, training): SELU-preserving dropout of elements (the identity unless training).
    *
@@ -5363,9 +5193,7 @@ export let alphaDropout = fn("alphaDropout", "nn.functional", (f) => {
 };
 
 /** feature_alpha_dropout(x, p, training): SELU-preserving dropout of whole channels (the identity unless training). */
-export let featureAlphaDropout = fn("featureAlphaDropout", "nn.functional", (f) => {
-  featureAlphaDropout = f as never;
-}) as {
+export let featureAlphaDropout = fn("featureAlphaDropout", "nn.functional", swap) as {
   /**
    * feature_alpha_dropout(x, p, training): SELU-preserving dropout of whole channels (the identity unless training).
    *
@@ -5397,9 +5225,7 @@ export let featureAlphaDropout = fn("featureAlphaDropout", "nn.functional", (f) 
 };
 
 /** instance_norm(x, running_mean, running_var, weight, bias, use_input_stats, momentum, eps): normalise each channel of each instance over its spatial dims (with running statistics when given). */
-export let instanceNorm = fn("instanceNorm", "nn.functional", (f) => {
-  instanceNorm = f as never;
-}) as {
+export let instanceNorm = fn("instanceNorm", "nn.functional", swap) as {
   /**
    * instance_norm(x, running_mean, running_var, weight, bias, use_input_stats, momentum, eps): normalise each channel of each instance over its spatial dims (with running statistics when given).
    *
@@ -5531,9 +5357,7 @@ export let instanceNorm = fn("instanceNorm", "nn.functional", (f) => {
 };
 
 /** local_response_norm(x, size, alpha, beta, k): x / (k + alpha * mean of x^2 over `size` neighbouring channels)^beta. */
-export let localResponseNorm = fn("localResponseNorm", "nn.functional", (f) => {
-  localResponseNorm = f as never;
-}) as {
+export let localResponseNorm = fn("localResponseNorm", "nn.functional", swap) as {
   /**
    * local_response_norm(x, size, alpha, beta, k): x / (k + alpha * mean of x^2 over `size` neighbouring channels)^beta.
    *
@@ -5572,9 +5396,7 @@ export let localResponseNorm = fn("localResponseNorm", "nn.functional", (f) => {
 };
 
 /** embedding_bag(input, weight, offsets, ...): the sum, mean or max of the embeddings of each bag of indices (a row of a 2-D input, or a run of a 1-D input starting at each offset), optionally weighted per sample (sum mode). */
-export let embeddingBag = fn("embeddingBag", "nn.functional", (f) => {
-  embeddingBag = f as never;
-}) as {
+export let embeddingBag = fn("embeddingBag", "nn.functional", swap) as {
   /**
    * embedding_bag(input, weight, offsets, ...): the sum, mean or max of the embeddings of each bag of indices (a row of a 2-D input, or a run of a 1-D input starting at each offset), optionally weighted per sample (sum mode).
    *
@@ -5802,9 +5624,7 @@ export let embeddingBag = fn("embeddingBag", "nn.functional", (f) => {
 };
 
 /** mse_loss(input, target) = mean((input - target)^2) (or summed, or elementwise). */
-export let mseLoss = fn("mseLoss", "nn.functional", (f) => {
-  mseLoss = f as never;
-}) as {
+export let mseLoss = fn("mseLoss", "nn.functional", swap) as {
   /**
    * mse_loss(input, target) = mean((input - target)^2) (or summed, or elementwise).
    *
@@ -5872,9 +5692,7 @@ export let mseLoss = fn("mseLoss", "nn.functional", (f) => {
 };
 
 /** l1_loss(input, target) = mean(|input - target|). */
-export let l1Loss = fn("l1Loss", "nn.functional", (f) => {
-  l1Loss = f as never;
-}) as {
+export let l1Loss = fn("l1Loss", "nn.functional", swap) as {
   /**
    * l1_loss(input, target) = mean(|input - target|).
    *
@@ -5942,9 +5760,7 @@ export let l1Loss = fn("l1Loss", "nn.functional", (f) => {
 };
 
 /** smooth_l1_loss(input, target, beta): 0.5 d^2 / beta where |d| < beta, else |d| - beta / 2. */
-export let smoothL1Loss = fn("smoothL1Loss", "nn.functional", (f) => {
-  smoothL1Loss = f as never;
-}) as {
+export let smoothL1Loss = fn("smoothL1Loss", "nn.functional", swap) as {
   /**
    * smooth_l1_loss(input, target, beta): 0.5 d^2 / beta where |d| < beta, else |d| - beta / 2.
    *
@@ -6033,9 +5849,7 @@ export let smoothL1Loss = fn("smoothL1Loss", "nn.functional", (f) => {
 };
 
 /** huber_loss(input, target, delta): 0.5 d^2 where |d| < delta, else delta (|d| - delta / 2). */
-export let huberLoss = fn("huberLoss", "nn.functional", (f) => {
-  huberLoss = f as never;
-}) as {
+export let huberLoss = fn("huberLoss", "nn.functional", swap) as {
   /**
    * huber_loss(input, target, delta): 0.5 d^2 where |d| < delta, else delta (|d| - delta / 2).
    *
@@ -6067,9 +5881,7 @@ export let huberLoss = fn("huberLoss", "nn.functional", (f) => {
 };
 
 /** nll_loss(log_probs, target, weight, ignore_index): -weight[t] * log_probs[n, t], reduced. */
-export let nllLoss = fn("nllLoss", "nn.functional", (f) => {
-  nllLoss = f as never;
-}) as {
+export let nllLoss = fn("nllLoss", "nn.functional", swap) as {
   /**
    * nll_loss(log_probs, target, weight, ignore_index): -weight[t] * log_probs[n, t], reduced.
    *
@@ -6181,9 +5993,7 @@ export let nllLoss = fn("nllLoss", "nn.functional", (f) => {
 };
 
 /** cross_entropy(logits, target): log_softmax then nll_loss for class indices, or -sum(target * log_softmax) for class probabilities; with weight, ignore_index, label_smoothing. */
-export let crossEntropy = fn("crossEntropy", "nn.functional", (f) => {
-  crossEntropy = f as never;
-}) as {
+export let crossEntropy = fn("crossEntropy", "nn.functional", swap) as {
   /**
    * cross_entropy(logits, target): log_softmax then nll_loss for class indices, or -sum(target * log_softmax) for class probabilities; with weight, ignore_index, label_smoothing.
    *
@@ -6320,9 +6130,7 @@ export let crossEntropy = fn("crossEntropy", "nn.functional", (f) => {
 };
 
 /** binary_cross_entropy(probs, target, weight) = -mean(w (t log p + (1 - t) log(1 - p))). */
-export let binaryCrossEntropy = fn("binaryCrossEntropy", "nn.functional", (f) => {
-  binaryCrossEntropy = f as never;
-}) as {
+export let binaryCrossEntropy = fn("binaryCrossEntropy", "nn.functional", swap) as {
   /**
    * binary_cross_entropy(probs, target, weight) = -mean(w (t log p + (1 - t) log(1 - p))).
    *
@@ -6414,9 +6222,7 @@ export let binaryCrossEntropy = fn("binaryCrossEntropy", "nn.functional", (f) =>
 export let binaryCrossEntropyWithLogits = fn(
   "binaryCrossEntropyWithLogits",
   "nn.functional",
-  (f) => {
-    binaryCrossEntropyWithLogits = f as never;
-  },
+  swap,
 ) as {
   /**
    * binary_cross_entropy_with_logits(logits, target, weight, pos_weight): sigmoid and binary cross entropy in one numerically stable op.
@@ -6529,9 +6335,7 @@ export let binaryCrossEntropyWithLogits = fn(
 };
 
 /** kl_div(log_probs, target): target * (log(target) - input), reduced ('batchmean' divides the sum by the batch size). */
-export let klDiv = fn("klDiv", "nn.functional", (f) => {
-  klDiv = f as never;
-}) as {
+export let klDiv = fn("klDiv", "nn.functional", swap) as {
   /**
    * kl_div(log_probs, target): target * (log(target) - input), reduced ('batchmean' divides the sum by the batch size).
    *
@@ -6620,9 +6424,7 @@ export let klDiv = fn("klDiv", "nn.functional", (f) => {
 };
 
 /** poisson_nll_loss(input, target): the negative log likelihood of target ~ Poisson(exp(input)) (or Poisson(input) without log_input), reduced. */
-export let poissonNllLoss = fn("poissonNllLoss", "nn.functional", (f) => {
-  poissonNllLoss = f as never;
-}) as {
+export let poissonNllLoss = fn("poissonNllLoss", "nn.functional", swap) as {
   /**
    * poisson_nll_loss(input, target): the negative log likelihood of target ~ Poisson(exp(input)) (or Poisson(input) without log_input), reduced.
    *
@@ -6759,9 +6561,7 @@ export let poissonNllLoss = fn("poissonNllLoss", "nn.functional", (f) => {
 };
 
 /** gaussian_nll_loss(input, target, var) = (log(max(var, eps)) + (input - target)^2 / max(var, eps)) / 2, reduced; var per element or one per row (homoscedastic). */
-export let gaussianNllLoss = fn("gaussianNllLoss", "nn.functional", (f) => {
-  gaussianNllLoss = f as never;
-}) as {
+export let gaussianNllLoss = fn("gaussianNllLoss", "nn.functional", swap) as {
   /**
    * gaussian_nll_loss(input, target, var) = (log(max(var, eps)) + (input - target)^2 / max(var, eps)) / 2, reduced; var per element or one per row (homoscedastic).
    *
@@ -6839,9 +6639,7 @@ export let gaussianNllLoss = fn("gaussianNllLoss", "nn.functional", (f) => {
 };
 
 /** cosine_embedding_loss(x1, x2, y): 1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1, reduced. */
-export let cosineEmbeddingLoss = fn("cosineEmbeddingLoss", "nn.functional", (f) => {
-  cosineEmbeddingLoss = f as never;
-}) as {
+export let cosineEmbeddingLoss = fn("cosineEmbeddingLoss", "nn.functional", swap) as {
   /**
    * cosine_embedding_loss(x1, x2, y): 1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1, reduced.
    *
@@ -6953,9 +6751,7 @@ export let cosineEmbeddingLoss = fn("cosineEmbeddingLoss", "nn.functional", (f) 
 };
 
 /** hinge_embedding_loss(x, y, margin): x where y = 1, max(0, margin - x) where y = -1, reduced. */
-export let hingeEmbeddingLoss = fn("hingeEmbeddingLoss", "nn.functional", (f) => {
-  hingeEmbeddingLoss = f as never;
-}) as {
+export let hingeEmbeddingLoss = fn("hingeEmbeddingLoss", "nn.functional", swap) as {
   /**
    * hinge_embedding_loss(x, y, margin): x where y = 1, max(0, margin - x) where y = -1, reduced.
    *
@@ -7044,9 +6840,7 @@ export let hingeEmbeddingLoss = fn("hingeEmbeddingLoss", "nn.functional", (f) =>
 };
 
 /** margin_ranking_loss(x1, x2, y, margin) = max(0, -y (x1 - x2) + margin), reduced. */
-export let marginRankingLoss = fn("marginRankingLoss", "nn.functional", (f) => {
-  marginRankingLoss = f as never;
-}) as {
+export let marginRankingLoss = fn("marginRankingLoss", "nn.functional", swap) as {
   /**
    * margin_ranking_loss(x1, x2, y, margin) = max(0, -y (x1 - x2) + margin), reduced.
    *
@@ -7158,9 +6952,7 @@ export let marginRankingLoss = fn("marginRankingLoss", "nn.functional", (f) => {
 };
 
 /** soft_margin_loss(x, y) = log(1 + exp(-y x)), reduced (y in {-1, 1}). */
-export let softMarginLoss = fn("softMarginLoss", "nn.functional", (f) => {
-  softMarginLoss = f as never;
-}) as {
+export let softMarginLoss = fn("softMarginLoss", "nn.functional", swap) as {
   /**
    * soft_margin_loss(x, y) = log(1 + exp(-y x)), reduced (y in {-1, 1}).
    *
@@ -7228,9 +7020,7 @@ export let softMarginLoss = fn("softMarginLoss", "nn.functional", (f) => {
 };
 
 /** multilabel_soft_margin_loss(x, y, weight) = -mean over classes of w (y logsigmoid(x) + (1 - y) logsigmoid(-x)), reduced over the batch. */
-export let multilabelSoftMarginLoss = fn("multilabelSoftMarginLoss", "nn.functional", (f) => {
-  multilabelSoftMarginLoss = f as never;
-}) as {
+export let multilabelSoftMarginLoss = fn("multilabelSoftMarginLoss", "nn.functional", swap) as {
   /**
    * multilabel_soft_margin_loss(x, y, weight) = -mean over classes of w (y logsigmoid(x) + (1 - y) logsigmoid(-x)), reduced over the batch.
    *
@@ -7319,9 +7109,7 @@ export let multilabelSoftMarginLoss = fn("multilabelSoftMarginLoss", "nn.functio
 };
 
 /** multi_margin_loss(x, y, p, margin, weight): sum over classes d != y of w[y] max(0, margin - x[y] + x[d])^p / C, reduced over the batch. */
-export let multiMarginLoss = fn("multiMarginLoss", "nn.functional", (f) => {
-  multiMarginLoss = f as never;
-}) as {
+export let multiMarginLoss = fn("multiMarginLoss", "nn.functional", swap) as {
   /**
    * multi_margin_loss(x, y, p, margin, weight): sum over classes d != y of w[y] max(0, margin - x[y] + x[d])^p / C, reduced over the batch.
    *
@@ -7458,9 +7246,7 @@ export let multiMarginLoss = fn("multiMarginLoss", "nn.functional", (f) => {
 };
 
 /** multilabel_margin_loss(x, y): for the target classes j of a row (its labels before the first -1) and the other classes d, sum max(0, 1 - x[j] + x[d]) / C, reduced. */
-export let multilabelMarginLoss = fn("multilabelMarginLoss", "nn.functional", (f) => {
-  multilabelMarginLoss = f as never;
-}) as {
+export let multilabelMarginLoss = fn("multilabelMarginLoss", "nn.functional", swap) as {
   /**
    * multilabel_margin_loss(x, y): for the target classes j of a row (its labels before the first -1) and the other classes d, sum max(0, 1 - x[j] + x[d]) / C, reduced.
    *
@@ -7528,9 +7314,7 @@ export let multilabelMarginLoss = fn("multilabelMarginLoss", "nn.functional", (f
 };
 
 /** triplet_margin_loss(anchor, positive, negative, margin, p) = max(0, margin + ||a - p||_p - ||a - n||_p), reduced; `swap` uses min(d(a, n), d(p, n)). */
-export let tripletMarginLoss = fn("tripletMarginLoss", "nn.functional", (f) => {
-  tripletMarginLoss = f as never;
-}) as {
+export let tripletMarginLoss = fn("tripletMarginLoss", "nn.functional", swap) as {
   /**
    * triplet_margin_loss(anchor, positive, negative, margin, p) = max(0, margin + ||a - p||_p - ||a - n||_p), reduced; `swap` uses min(d(a, n), d(p, n)).
    *
@@ -7726,9 +7510,7 @@ export let tripletMarginLoss = fn("tripletMarginLoss", "nn.functional", (f) => {
 export let tripletMarginWithDistanceLoss = fn(
   "tripletMarginWithDistanceLoss",
   "nn.functional",
-  (f) => {
-    tripletMarginWithDistanceLoss = f as never;
-  },
+  swap,
 ) as {
   /**
    * triplet_margin_with_distance_loss(anchor, positive, negative, { distanceFunction, margin, swap }) = max(0, d(a, p) - d(a, n) + margin), reduced; d defaults to pairwise_distance.
@@ -7787,9 +7569,7 @@ export let tripletMarginWithDistanceLoss = fn(
 };
 
 /** pdist(x, p): the p-norm distances between every pair of rows of x (n x m), i < j in row-major order: n (n - 1) / 2 values. */
-export let pdist = fn("pdist", "nn.functional", (f) => {
-  pdist = f as never;
-}) as {
+export let pdist = fn("pdist", "nn.functional", swap) as {
   /**
    * pdist(x, p): the p-norm distances between every pair of rows of x (n x m), i < j in row-major order: n (n - 1) / 2 values.
    *
@@ -7807,9 +7587,7 @@ export let pdist = fn("pdist", "nn.functional", (f) => {
 };
 
 /** ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss of log-probabilities (T, N, C) or (T, C) against padded (N, S) or concatenated targets; 'mean' divides each loss by its target length. */
-export let ctcLoss = fn("ctcLoss", "nn.functional", (f) => {
-  ctcLoss = f as never;
-}) as {
+export let ctcLoss = fn("ctcLoss", "nn.functional", swap) as {
   /**
    * ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction, zero_infinity): the connectionist temporal classification loss of log-probabilities (T, N, C) or (T, C) against padded (N, S) or concatenated targets; 'mean' divides each loss by its target length.
    *
@@ -7921,9 +7699,7 @@ export let ctcLoss = fn("ctcLoss", "nn.functional", (f) => {
 };
 
 /** pad(x, pad, mode="constant", value=None): pads the last len(pad)/2 dims, pad listing (before, after) from the last dim; mode "constant", "reflect", "replicate" or "circular". */
-export let pad = fn("pad", "nn.functional", (f) => {
-  pad = f as never;
-}) as {
+export let pad = fn("pad", "nn.functional", swap) as {
   /**
    * pad(x, pad, mode="constant", value=None): pads the last len(pad)/2 dims, pad listing (before, after) from the last dim; mode "constant", "reflect", "replicate" or "circular".
    *
@@ -7967,9 +7743,7 @@ export let pad = fn("pad", "nn.functional", (f) => {
 };
 
 /** interpolate(x, size, scale_factor, mode="nearest", align_corners, recompute_scale_factor, antialias=False): resamples the spatial dims ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area"). */
-export let interpolate = fn("interpolate", "nn.functional", (f) => {
-  interpolate = f as never;
-}) as {
+export let interpolate = fn("interpolate", "nn.functional", swap) as {
   /**
    * interpolate(x, size, scale_factor, mode="nearest", align_corners, recompute_scale_factor, antialias=False): resamples the spatial dims ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area").
    *
@@ -8085,9 +7859,7 @@ export let interpolate = fn("interpolate", "nn.functional", (f) => {
 };
 
 /** upsample(x, size, scale_factor, mode, align_corners): deprecated alias of interpolate. */
-export let upsample = fn("upsample", "nn.functional", (f) => {
-  upsample = f as never;
-}) as {
+export let upsample = fn("upsample", "nn.functional", swap) as {
   /**
    * upsample(x, size, scale_factor, mode, align_corners): deprecated alias of interpolate.
    *
@@ -8159,9 +7931,7 @@ export let upsample = fn("upsample", "nn.functional", (f) => {
 };
 
 /** upsample_nearest(x, size, scale_factor): deprecated; interpolate with mode="nearest". */
-export let upsampleNearest = fn("upsampleNearest", "nn.functional", (f) => {
-  upsampleNearest = f as never;
-}) as {
+export let upsampleNearest = fn("upsampleNearest", "nn.functional", swap) as {
   /**
    * upsample_nearest(x, size, scale_factor): deprecated; interpolate with mode="nearest".
    *
@@ -8200,9 +7970,7 @@ export let upsampleNearest = fn("upsampleNearest", "nn.functional", (f) => {
 };
 
 /** upsample_bilinear(x, size, scale_factor): deprecated; interpolate with mode="bilinear" and align_corners=True. */
-export let upsampleBilinear = fn("upsampleBilinear", "nn.functional", (f) => {
-  upsampleBilinear = f as never;
-}) as {
+export let upsampleBilinear = fn("upsampleBilinear", "nn.functional", swap) as {
   /**
    * upsample_bilinear(x, size, scale_factor): deprecated; interpolate with mode="bilinear" and align_corners=True.
    *
@@ -8241,9 +8009,7 @@ export let upsampleBilinear = fn("upsampleBilinear", "nn.functional", (f) => {
 };
 
 /** pixel_shuffle(x, r): [*, C*r², H, W] -> [*, C, H*r, W*r] (sub-pixel convolution's rearrangement). */
-export let pixelShuffle = fn("pixelShuffle", "nn.functional", (f) => {
-  pixelShuffle = f as never;
-}) as {
+export let pixelShuffle = fn("pixelShuffle", "nn.functional", swap) as {
   /**
    * pixel_shuffle(x, r): [*, C*r², H, W] -> [*, C, H*r, W*r] (sub-pixel convolution's rearrangement).
    *
@@ -8261,9 +8027,7 @@ export let pixelShuffle = fn("pixelShuffle", "nn.functional", (f) => {
 };
 
 /** pixel_unshuffle(x, r): [*, C, H*r, W*r] -> [*, C*r², H, W], the inverse of pixel_shuffle. */
-export let pixelUnshuffle = fn("pixelUnshuffle", "nn.functional", (f) => {
-  pixelUnshuffle = f as never;
-}) as {
+export let pixelUnshuffle = fn("pixelUnshuffle", "nn.functional", swap) as {
   /**
    * pixel_unshuffle(x, r): [*, C, H*r, W*r] -> [*, C*r², H, W], the inverse of pixel_shuffle.
    *
@@ -8281,9 +8045,7 @@ export let pixelUnshuffle = fn("pixelUnshuffle", "nn.functional", (f) => {
 };
 
 /** channel_shuffle(x, groups): [N, g*k, *] -> channels reordered as [N, k, g, *] (ShuffleNet). */
-export let channelShuffle = fn("channelShuffle", "nn.functional", (f) => {
-  channelShuffle = f as never;
-}) as {
+export let channelShuffle = fn("channelShuffle", "nn.functional", swap) as {
   /**
    * channel_shuffle(x, groups): [N, g*k, *] -> channels reordered as [N, k, g, *] (ShuffleNet).
    *
@@ -8301,9 +8063,7 @@ export let channelShuffle = fn("channelShuffle", "nn.functional", (f) => {
 };
 
 /** unfold(x, kernel_size, dilation=1, padding=0, stride=1): the sliding blocks of [N, C, H, W] as columns [N, C*kh*kw, L] (im2col). */
-export let unfold = fn("unfold", "nn.functional", (f) => {
-  unfold = f as never;
-}) as {
+export let unfold = fn("unfold", "nn.functional", swap) as {
   /**
    * unfold(x, kernel_size, dilation=1, padding=0, stride=1): the sliding blocks of [N, C, H, W] as columns [N, C*kh*kw, L] (im2col).
    *
@@ -8375,9 +8135,7 @@ export let unfold = fn("unfold", "nn.functional", (f) => {
 };
 
 /** fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1): sums columns [N, C*kh*kw, L] back into [N, C, H, W] (col2im). */
-export let fold = fn("fold", "nn.functional", (f) => {
-  fold = f as never;
-}) as {
+export let fold = fn("fold", "nn.functional", swap) as {
   /**
    * fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1): sums columns [N, C*kh*kw, L] back into [N, C, H, W] (col2im).
    *
@@ -8470,9 +8228,7 @@ export let fold = fn("fold", "nn.functional", (f) => {
 };
 
 /** grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None): samples input at the normalised grid locations (bilinear, nearest, bicubic; zeros, border, reflection). */
-export let gridSample = fn("gridSample", "nn.functional", (f) => {
-  gridSample = f as never;
-}) as {
+export let gridSample = fn("gridSample", "nn.functional", swap) as {
   /**
    * grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None): samples input at the normalised grid locations (bilinear, nearest, bicubic; zeros, border, reflection).
    *
@@ -8535,9 +8291,7 @@ export let gridSample = fn("gridSample", "nn.functional", (f) => {
 };
 
 /** affine_grid(theta, size, align_corners=None): the sampling grid of a batch of affine maps theta [N, 2, 3] (or [N, 3, 4]) for an output of `size` [N, C, H, W] (or [N, C, D, H, W]). */
-export let affineGrid = fn("affineGrid", "nn.functional", (f) => {
-  affineGrid = f as never;
-}) as {
+export let affineGrid = fn("affineGrid", "nn.functional", swap) as {
   /**
    * affine_grid(theta, size, align_corners=None): the sampling grid of a batch of affine maps theta [N, 2, 3] (or [N, 3, 4]) for an output of `size` [N, C, H, W] (or [N, C, D, H, W]).
    *
@@ -8560,3 +8314,383 @@ export let affineGrid = fn("affineGrid", "nn.functional", (f) => {
    */
   (theta: Tensor, size: readonly number[], alignCorners: boolean | null): Tensor;
 };
+
+/**
+ * Note [one swap per module]: a built op's binding here becomes its callable (Note [lazy ops])
+ * through this one function, by the op's key: a closure per binding was a function literal
+ * per op, whose SharedFunctionInfo the compile cache holds and every process deserializes
+ * (bench/startup.mjs).
+ */
+function swap(f: unknown, key: string): void {
+  switch (key) {
+    case "nn.functional.relu":
+      relu = f as never;
+      return;
+    case "nn.functional.relu6":
+      relu6 = f as never;
+      return;
+    case "nn.functional.hardtanh":
+      hardtanh = f as never;
+      return;
+    case "nn.functional.leakyRelu":
+      leakyRelu = f as never;
+      return;
+    case "nn.functional.gelu":
+      gelu = f as never;
+      return;
+    case "nn.functional.silu":
+      silu = f as never;
+      return;
+    case "nn.functional.elu":
+      elu = f as never;
+      return;
+    case "nn.functional.selu":
+      selu = f as never;
+      return;
+    case "nn.functional.celu":
+      celu = f as never;
+      return;
+    case "nn.functional.softplus":
+      softplus = f as never;
+      return;
+    case "nn.functional.logsigmoid":
+      logsigmoid = f as never;
+      return;
+    case "nn.functional.softsign":
+      softsign = f as never;
+      return;
+    case "nn.functional.tanhshrink":
+      tanhshrink = f as never;
+      return;
+    case "nn.functional.mish":
+      mish = f as never;
+      return;
+    case "nn.functional.hardsigmoid":
+      hardsigmoid = f as never;
+      return;
+    case "nn.functional.hardswish":
+      hardswish = f as never;
+      return;
+    case "nn.functional.sigmoid":
+      sigmoid = f as never;
+      return;
+    case "nn.functional.tanh":
+      tanh = f as never;
+      return;
+    case "nn.functional.softmax":
+      softmax = f as never;
+      return;
+    case "nn.functional.logSoftmax":
+      logSoftmax = f as never;
+      return;
+    case "nn.functional.softmin":
+      softmin = f as never;
+      return;
+    case "nn.functional.normalize":
+      normalize = f as never;
+      return;
+    case "nn.functional.cosineSimilarity":
+      cosineSimilarity = f as never;
+      return;
+    case "nn.functional.pairwiseDistance":
+      pairwiseDistance = f as never;
+      return;
+    case "nn.functional.dropout":
+      dropout = f as never;
+      return;
+    case "nn.functional.linear":
+      linear = f as never;
+      return;
+    case "nn.functional.bilinear":
+      bilinear = f as never;
+      return;
+    case "nn.functional.embedding":
+      embedding = f as never;
+      return;
+    case "nn.functional.oneHot":
+      oneHot = f as never;
+      return;
+    case "nn.functional.conv1d":
+      conv1d = f as never;
+      return;
+    case "nn.functional.convTranspose1d":
+      convTranspose1d = f as never;
+      return;
+    case "nn.functional.conv2d":
+      conv2d = f as never;
+      return;
+    case "nn.functional.convTranspose2d":
+      convTranspose2d = f as never;
+      return;
+    case "nn.functional.conv3d":
+      conv3d = f as never;
+      return;
+    case "nn.functional.convTranspose3d":
+      convTranspose3d = f as never;
+      return;
+    case "nn.functional.convTbc":
+      convTbc = f as never;
+      return;
+    case "nn.functional.batchNorm":
+      batchNorm = f as never;
+      return;
+    case "nn.functional.layerNorm":
+      layerNorm = f as never;
+      return;
+    case "nn.functional.groupNorm":
+      groupNorm = f as never;
+      return;
+    case "nn.functional.maxPool2d":
+      maxPool2d = f as never;
+      return;
+    case "nn.functional.maxPool2dWithIndices":
+      maxPool2dWithIndices = f as never;
+      return;
+    case "nn.functional.maxPool3d":
+      maxPool3d = f as never;
+      return;
+    case "nn.functional.maxPool3dWithIndices":
+      maxPool3dWithIndices = f as never;
+      return;
+    case "nn.functional.avgPool2d":
+      avgPool2d = f as never;
+      return;
+    case "nn.functional.avgPool3d":
+      avgPool3d = f as never;
+      return;
+    case "nn.functional.maxPool1d":
+      maxPool1d = f as never;
+      return;
+    case "nn.functional.maxPool1dWithIndices":
+      maxPool1dWithIndices = f as never;
+      return;
+    case "nn.functional.avgPool1d":
+      avgPool1d = f as never;
+      return;
+    case "nn.functional.adaptiveAvgPool2d":
+      adaptiveAvgPool2d = f as never;
+      return;
+    case "nn.functional.adaptiveAvgPool3d":
+      adaptiveAvgPool3d = f as never;
+      return;
+    case "nn.functional.adaptiveAvgPool1d":
+      adaptiveAvgPool1d = f as never;
+      return;
+    case "nn.functional.adaptiveMaxPool1d":
+      adaptiveMaxPool1d = f as never;
+      return;
+    case "nn.functional.adaptiveMaxPool1dWithIndices":
+      adaptiveMaxPool1dWithIndices = f as never;
+      return;
+    case "nn.functional.adaptiveMaxPool2d":
+      adaptiveMaxPool2d = f as never;
+      return;
+    case "nn.functional.adaptiveMaxPool2dWithIndices":
+      adaptiveMaxPool2dWithIndices = f as never;
+      return;
+    case "nn.functional.adaptiveMaxPool3d":
+      adaptiveMaxPool3d = f as never;
+      return;
+    case "nn.functional.adaptiveMaxPool3dWithIndices":
+      adaptiveMaxPool3dWithIndices = f as never;
+      return;
+    case "nn.functional.lpPool1d":
+      lpPool1d = f as never;
+      return;
+    case "nn.functional.lpPool2d":
+      lpPool2d = f as never;
+      return;
+    case "nn.functional.fractionalMaxPool2d":
+      fractionalMaxPool2d = f as never;
+      return;
+    case "nn.functional.fractionalMaxPool2dWithIndices":
+      fractionalMaxPool2dWithIndices = f as never;
+      return;
+    case "nn.functional.fractionalMaxPool3d":
+      fractionalMaxPool3d = f as never;
+      return;
+    case "nn.functional.fractionalMaxPool3dWithIndices":
+      fractionalMaxPool3dWithIndices = f as never;
+      return;
+    case "nn.functional.maxUnpool1d":
+      maxUnpool1d = f as never;
+      return;
+    case "nn.functional.maxUnpool2d":
+      maxUnpool2d = f as never;
+      return;
+    case "nn.functional.maxUnpool3d":
+      maxUnpool3d = f as never;
+      return;
+    case "nn.functional.threshold":
+      threshold = f as never;
+      return;
+    case "nn.functional.threshold_":
+      threshold_ = f as never;
+      return;
+    case "nn.functional.glu":
+      glu = f as never;
+      return;
+    case "nn.functional.hardshrink":
+      hardshrink = f as never;
+      return;
+    case "nn.functional.softshrink":
+      softshrink = f as never;
+      return;
+    case "nn.functional.prelu":
+      prelu = f as never;
+      return;
+    case "nn.functional.rrelu":
+      rrelu = f as never;
+      return;
+    case "nn.functional.rrelu_":
+      rrelu_ = f as never;
+      return;
+    case "nn.functional.relu_":
+      relu_ = f as never;
+      return;
+    case "nn.functional.celu_":
+      celu_ = f as never;
+      return;
+    case "nn.functional.selu_":
+      selu_ = f as never;
+      return;
+    case "nn.functional.elu_":
+      elu_ = f as never;
+      return;
+    case "nn.functional.leakyRelu_":
+      leakyRelu_ = f as never;
+      return;
+    case "nn.functional.hardtanh_":
+      hardtanh_ = f as never;
+      return;
+    case "nn.functional.gumbelSoftmax":
+      gumbelSoftmax = f as never;
+      return;
+    case "nn.functional.dropout1d":
+      dropout1d = f as never;
+      return;
+    case "nn.functional.dropout2d":
+      dropout2d = f as never;
+      return;
+    case "nn.functional.dropout3d":
+      dropout3d = f as never;
+      return;
+    case "nn.functional.alphaDropout":
+      alphaDropout = f as never;
+      return;
+    case "nn.functional.featureAlphaDropout":
+      featureAlphaDropout = f as never;
+      return;
+    case "nn.functional.instanceNorm":
+      instanceNorm = f as never;
+      return;
+    case "nn.functional.localResponseNorm":
+      localResponseNorm = f as never;
+      return;
+    case "nn.functional.embeddingBag":
+      embeddingBag = f as never;
+      return;
+    case "nn.functional.mseLoss":
+      mseLoss = f as never;
+      return;
+    case "nn.functional.l1Loss":
+      l1Loss = f as never;
+      return;
+    case "nn.functional.smoothL1Loss":
+      smoothL1Loss = f as never;
+      return;
+    case "nn.functional.huberLoss":
+      huberLoss = f as never;
+      return;
+    case "nn.functional.nllLoss":
+      nllLoss = f as never;
+      return;
+    case "nn.functional.crossEntropy":
+      crossEntropy = f as never;
+      return;
+    case "nn.functional.binaryCrossEntropy":
+      binaryCrossEntropy = f as never;
+      return;
+    case "nn.functional.binaryCrossEntropyWithLogits":
+      binaryCrossEntropyWithLogits = f as never;
+      return;
+    case "nn.functional.klDiv":
+      klDiv = f as never;
+      return;
+    case "nn.functional.poissonNllLoss":
+      poissonNllLoss = f as never;
+      return;
+    case "nn.functional.gaussianNllLoss":
+      gaussianNllLoss = f as never;
+      return;
+    case "nn.functional.cosineEmbeddingLoss":
+      cosineEmbeddingLoss = f as never;
+      return;
+    case "nn.functional.hingeEmbeddingLoss":
+      hingeEmbeddingLoss = f as never;
+      return;
+    case "nn.functional.marginRankingLoss":
+      marginRankingLoss = f as never;
+      return;
+    case "nn.functional.softMarginLoss":
+      softMarginLoss = f as never;
+      return;
+    case "nn.functional.multilabelSoftMarginLoss":
+      multilabelSoftMarginLoss = f as never;
+      return;
+    case "nn.functional.multiMarginLoss":
+      multiMarginLoss = f as never;
+      return;
+    case "nn.functional.multilabelMarginLoss":
+      multilabelMarginLoss = f as never;
+      return;
+    case "nn.functional.tripletMarginLoss":
+      tripletMarginLoss = f as never;
+      return;
+    case "nn.functional.tripletMarginWithDistanceLoss":
+      tripletMarginWithDistanceLoss = f as never;
+      return;
+    case "nn.functional.pdist":
+      pdist = f as never;
+      return;
+    case "nn.functional.ctcLoss":
+      ctcLoss = f as never;
+      return;
+    case "nn.functional.pad":
+      pad = f as never;
+      return;
+    case "nn.functional.interpolate":
+      interpolate = f as never;
+      return;
+    case "nn.functional.upsample":
+      upsample = f as never;
+      return;
+    case "nn.functional.upsampleNearest":
+      upsampleNearest = f as never;
+      return;
+    case "nn.functional.upsampleBilinear":
+      upsampleBilinear = f as never;
+      return;
+    case "nn.functional.pixelShuffle":
+      pixelShuffle = f as never;
+      return;
+    case "nn.functional.pixelUnshuffle":
+      pixelUnshuffle = f as never;
+      return;
+    case "nn.functional.channelShuffle":
+      channelShuffle = f as never;
+      return;
+    case "nn.functional.unfold":
+      unfold = f as never;
+      return;
+    case "nn.functional.fold":
+      fold = f as never;
+      return;
+    case "nn.functional.gridSample":
+      gridSample = f as never;
+      return;
+    case "nn.functional.affineGrid":
+      affineGrid = f as never;
+      return;
+  }
+}

@@ -5,9 +5,7 @@ import "../registry/ops/index.js";
 import { fn } from "../registry/define.js";
 
 /** The error function 2/sqrt(pi) * integral_0^x e^(-t^2) dt of each element (torch.erf). */
-export let erf = fn("erf", "special", (f) => {
-  erf = f as never;
-}) as {
+export let erf = fn("erf", "special", swap) as {
   /**
    * The error function 2/sqrt(pi) * integral_0^x e^(-t^2) dt of each element (torch.erf).
    *
@@ -18,9 +16,7 @@ export let erf = fn("erf", "special", (f) => {
 };
 
 /** The complementary error function 1 - erf(x) of each element (torch.erfc). */
-export let erfc = fn("erfc", "special", (f) => {
-  erfc = f as never;
-}) as {
+export let erfc = fn("erfc", "special", swap) as {
   /**
    * The complementary error function 1 - erf(x) of each element (torch.erfc).
    *
@@ -31,9 +27,7 @@ export let erfc = fn("erfc", "special", (f) => {
 };
 
 /** The inverse error function of each element, on (-1, 1) (torch.erfinv). */
-export let erfinv = fn("erfinv", "special", (f) => {
-  erfinv = f as never;
-}) as {
+export let erfinv = fn("erfinv", "special", swap) as {
   /**
    * The inverse error function of each element, on (-1, 1) (torch.erfinv).
    *
@@ -44,9 +38,7 @@ export let erfinv = fn("erfinv", "special", (f) => {
 };
 
 /** e^x - 1 of each element, accurate near 0 (torch.expm1). */
-export let expm1 = fn("expm1", "special", (f) => {
-  expm1 = f as never;
-}) as {
+export let expm1 = fn("expm1", "special", swap) as {
   /**
    * e^x - 1 of each element, accurate near 0 (torch.expm1).
    *
@@ -57,9 +49,7 @@ export let expm1 = fn("expm1", "special", (f) => {
 };
 
 /** 2^x of each element (torch.exp2). */
-export let exp2 = fn("exp2", "special", (f) => {
-  exp2 = f as never;
-}) as {
+export let exp2 = fn("exp2", "special", swap) as {
   /**
    * 2^x of each element (torch.exp2).
    *
@@ -70,9 +60,7 @@ export let exp2 = fn("exp2", "special", (f) => {
 };
 
 /** log(1 + x) of each element, accurate near 0 (torch.log1p). */
-export let log1p = fn("log1p", "special", (f) => {
-  log1p = f as never;
-}) as {
+export let log1p = fn("log1p", "special", swap) as {
   /**
    * log(1 + x) of each element, accurate near 0 (torch.log1p).
    *
@@ -83,9 +71,7 @@ export let log1p = fn("log1p", "special", (f) => {
 };
 
 /** The logistic sigmoid 1 / (1 + e^-x) of each element (torch.sigmoid). */
-export let expit = fn("expit", "special", (f) => {
-  expit = f as never;
-}) as {
+export let expit = fn("expit", "special", swap) as {
   /**
    * The logistic sigmoid 1 / (1 + e^-x) of each element (torch.sigmoid).
    *
@@ -96,9 +82,7 @@ export let expit = fn("expit", "special", (f) => {
 };
 
 /** The normalized sinc function sin(pi x) / (pi x) of each element, 1 at 0 (torch.sinc). */
-export let sinc = fn("sinc", "special", (f) => {
-  sinc = f as never;
-}) as {
+export let sinc = fn("sinc", "special", swap) as {
   /**
    * The normalized sinc function sin(pi x) / (pi x) of each element, 1 at 0 (torch.sinc).
    *
@@ -109,9 +93,7 @@ export let sinc = fn("sinc", "special", (f) => {
 };
 
 /** The digamma function, the log-derivative of the gamma function, of each element (torch.digamma). */
-export let digamma = fn("digamma", "special", (f) => {
-  digamma = f as never;
-}) as {
+export let digamma = fn("digamma", "special", swap) as {
   /**
    * The digamma function, the log-derivative of the gamma function, of each element (torch.digamma).
    *
@@ -122,9 +104,7 @@ export let digamma = fn("digamma", "special", (f) => {
 };
 
 /** The digamma function of each element (torch.special.digamma's other name). */
-export let psi = fn("psi", "special", (f) => {
-  psi = f as never;
-}) as {
+export let psi = fn("psi", "special", swap) as {
   /**
    * The digamma function of each element (torch.special.digamma's other name).
    *
@@ -135,9 +115,7 @@ export let psi = fn("psi", "special", (f) => {
 };
 
 /** The log of the absolute value of the gamma function of each element (torch.lgamma). */
-export let gammaln = fn("gammaln", "special", (f) => {
-  gammaln = f as never;
-}) as {
+export let gammaln = fn("gammaln", "special", swap) as {
   /**
    * The log of the absolute value of the gamma function of each element (torch.lgamma).
    *
@@ -148,9 +126,7 @@ export let gammaln = fn("gammaln", "special", (f) => {
 };
 
 /** The modified Bessel function of the first kind of order 0 of each element (torch.i0). */
-export let i0 = fn("i0", "special", (f) => {
-  i0 = f as never;
-}) as {
+export let i0 = fn("i0", "special", swap) as {
   /**
    * The modified Bessel function of the first kind of order 0 of each element (torch.i0).
    *
@@ -161,9 +137,7 @@ export let i0 = fn("i0", "special", (f) => {
 };
 
 /** The log-odds log(x / (1 - x)) of each element, x clamped to [eps, 1 - eps] when `eps` is given (torch.logit). */
-export let logit = fn("logit", "special", (f) => {
-  logit = f as never;
-}) as {
+export let logit = fn("logit", "special", swap) as {
   /**
    * The log-odds log(x / (1 - x)) of each element, x clamped to [eps, 1 - eps] when `eps` is given (torch.logit).
    *
@@ -181,9 +155,7 @@ export let logit = fn("logit", "special", (f) => {
 };
 
 /** Rounds each element to the nearest integer (half to even), or to `decimals` decimal places (torch.round). */
-export let round = fn("round", "special", (f) => {
-  round = f as never;
-}) as {
+export let round = fn("round", "special", swap) as {
   /**
    * Rounds each element to the nearest integer (half to even), or to `decimals` decimal places (torch.round).
    *
@@ -194,9 +166,7 @@ export let round = fn("round", "special", (f) => {
 };
 
 /** The n-th derivative of the digamma function of each element (torch.polygamma). */
-export let polygamma = fn("polygamma", "special", (f) => {
-  polygamma = f as never;
-}) as {
+export let polygamma = fn("polygamma", "special", swap) as {
   /**
    * The n-th derivative of the digamma function of each element (torch.polygamma).
    *
@@ -214,9 +184,7 @@ export let polygamma = fn("polygamma", "special", (f) => {
 };
 
 /** The log of the multivariate gamma function of dimension `p` of each element (torch.mvlgamma). */
-export let multigammaln = fn("multigammaln", "special", (f) => {
-  multigammaln = f as never;
-}) as {
+export let multigammaln = fn("multigammaln", "special", swap) as {
   /**
    * The log of the multivariate gamma function of dimension `p` of each element (torch.mvlgamma).
    *
@@ -234,9 +202,7 @@ export let multigammaln = fn("multigammaln", "special", (f) => {
 };
 
 /** The regularized lower incomplete gamma function P(input, other) elementwise (torch.igamma). */
-export let gammainc = fn("gammainc", "special", (f) => {
-  gammainc = f as never;
-}) as {
+export let gammainc = fn("gammainc", "special", swap) as {
   /**
    * The regularized lower incomplete gamma function P(input, other) elementwise (torch.igamma).
    *
@@ -254,9 +220,7 @@ export let gammainc = fn("gammainc", "special", (f) => {
 };
 
 /** The regularized upper incomplete gamma function Q(input, other) elementwise (torch.igammac). */
-export let gammaincc = fn("gammaincc", "special", (f) => {
-  gammaincc = f as never;
-}) as {
+export let gammaincc = fn("gammaincc", "special", swap) as {
   /**
    * The regularized upper incomplete gamma function Q(input, other) elementwise (torch.igammac).
    *
@@ -274,9 +238,7 @@ export let gammaincc = fn("gammaincc", "special", (f) => {
 };
 
 /** input * log(other) elementwise, 0 where input is 0 (torch.xlogy). */
-export let xlogy = fn("xlogy", "special", (f) => {
-  xlogy = f as never;
-}) as {
+export let xlogy = fn("xlogy", "special", swap) as {
   /**
    * input * log(other) elementwise, 0 where input is 0 (torch.xlogy).
    *
@@ -336,9 +298,7 @@ export let xlogy = fn("xlogy", "special", (f) => {
 };
 
 /** log(sum(exp(x))) over `dim`, computed stably (torch.logsumexp). */
-export let logsumexp = fn("logsumexp", "special", (f) => {
-  logsumexp = f as never;
-}) as {
+export let logsumexp = fn("logsumexp", "special", swap) as {
   /**
    * log(sum(exp(x))) over `dim`, computed stably (torch.logsumexp).
    *
@@ -375,9 +335,7 @@ export let logsumexp = fn("logsumexp", "special", (f) => {
 };
 
 /** exp(x) / sum(exp(x)) along `dim`, computed in `dtype` when given (torch.softmax). */
-export let softmax = fn("softmax", "special", (f) => {
-  softmax = f as never;
-}) as {
+export let softmax = fn("softmax", "special", swap) as {
   /**
    * exp(x) / sum(exp(x)) along `dim`, computed in `dtype` when given (torch.softmax).
    *
@@ -402,9 +360,7 @@ export let softmax = fn("softmax", "special", (f) => {
 };
 
 /** x - logsumexp(x) along `dim`, computed in `dtype` when given (torch.logSoftmax). */
-export let logSoftmax = fn("logSoftmax", "special", (f) => {
-  logSoftmax = f as never;
-}) as {
+export let logSoftmax = fn("logSoftmax", "special", swap) as {
   /**
    * x - logsumexp(x) along `dim`, computed in `dtype` when given (torch.logSoftmax).
    *
@@ -422,9 +378,7 @@ export let logSoftmax = fn("logSoftmax", "special", (f) => {
 };
 
 /** The standard normal cumulative distribution function (1 + erf(x / sqrt(2))) / 2 of each element. */
-export let ndtr = fn("ndtr", "special", (f) => {
-  ndtr = f as never;
-}) as {
+export let ndtr = fn("ndtr", "special", swap) as {
   /**
    * The standard normal cumulative distribution function (1 + erf(x / sqrt(2))) / 2 of each element.
    *
@@ -435,9 +389,7 @@ export let ndtr = fn("ndtr", "special", (f) => {
 };
 
 /** The scaled complementary error function erfcx(x) = e^(x^2) erfc(x) of each element (no overflow for large x). */
-export let erfcx = fn("erfcx", "special", (f) => {
-  erfcx = f as never;
-}) as {
+export let erfcx = fn("erfcx", "special", swap) as {
   /**
    * The scaled complementary error function erfcx(x) = e^(x^2) erfc(x) of each element (no overflow for large x).
    *
@@ -448,9 +400,7 @@ export let erfcx = fn("erfcx", "special", (f) => {
 };
 
 /** The standard normal quantile function, the inverse of ndtr, of each element (-inf at 0, inf at 1). */
-export let ndtri = fn("ndtri", "special", (f) => {
-  ndtri = f as never;
-}) as {
+export let ndtri = fn("ndtri", "special", swap) as {
   /**
    * The standard normal quantile function, the inverse of ndtr, of each element (-inf at 0, inf at 1).
    *
@@ -461,9 +411,7 @@ export let ndtri = fn("ndtri", "special", (f) => {
 };
 
 /** The log of the standard normal cumulative distribution function of each element, accurate in the lower tail. */
-export let logNdtr = fn("logNdtr", "special", (f) => {
-  logNdtr = f as never;
-}) as {
+export let logNdtr = fn("logNdtr", "special", swap) as {
   /**
    * The log of the standard normal cumulative distribution function of each element, accurate in the lower tail.
    *
@@ -474,9 +422,7 @@ export let logNdtr = fn("logNdtr", "special", (f) => {
 };
 
 /** The exponentially scaled modified Bessel function of the first kind of order 0, e^-|x| I0(x), of each element. */
-export let i0e = fn("i0e", "special", (f) => {
-  i0e = f as never;
-}) as {
+export let i0e = fn("i0e", "special", swap) as {
   /**
    * The exponentially scaled modified Bessel function of the first kind of order 0, e^-|x| I0(x), of each element.
    *
@@ -487,9 +433,7 @@ export let i0e = fn("i0e", "special", (f) => {
 };
 
 /** The exponentially scaled modified Bessel function of the first kind of order 1, e^-|x| I1(x), of each element. */
-export let i1e = fn("i1e", "special", (f) => {
-  i1e = f as never;
-}) as {
+export let i1e = fn("i1e", "special", swap) as {
   /**
    * The exponentially scaled modified Bessel function of the first kind of order 1, e^-|x| I1(x), of each element.
    *
@@ -500,9 +444,7 @@ export let i1e = fn("i1e", "special", (f) => {
 };
 
 /** The elementwise entropy -x log(x) (0 at 0, -inf for negative x). */
-export let entr = fn("entr", "special", (f) => {
-  entr = f as never;
-}) as {
+export let entr = fn("entr", "special", swap) as {
   /**
    * The elementwise entropy -x log(x) (0 at 0, -inf for negative x).
    *
@@ -513,9 +455,7 @@ export let entr = fn("entr", "special", (f) => {
 };
 
 /** The modified Bessel function of the first kind of order 1 of each element. */
-export let i1 = fn("i1", "special", (f) => {
-  i1 = f as never;
-}) as {
+export let i1 = fn("i1", "special", swap) as {
   /**
    * The modified Bessel function of the first kind of order 1 of each element.
    *
@@ -526,9 +466,7 @@ export let i1 = fn("i1", "special", (f) => {
 };
 
 /** input * log1p(other) elementwise, 0 where input is 0 (NaN where other is NaN). */
-export let xlog1py = fn("xlog1py", "special", (f) => {
-  xlog1py = f as never;
-}) as {
+export let xlog1py = fn("xlog1py", "special", swap) as {
   /**
    * input * log1p(other) elementwise, 0 where input is 0 (NaN where other is NaN).
    *
@@ -588,9 +526,7 @@ export let xlog1py = fn("xlog1py", "special", (f) => {
 };
 
 /** The Hurwitz zeta function sum_k (k + other)^-input elementwise (the Riemann zeta function at other = 1). */
-export let zeta = fn("zeta", "special", (f) => {
-  zeta = f as never;
-}) as {
+export let zeta = fn("zeta", "special", swap) as {
   /**
    * The Hurwitz zeta function sum_k (k + other)^-input elementwise (the Riemann zeta function at other = 1).
    *
@@ -650,9 +586,7 @@ export let zeta = fn("zeta", "special", (f) => {
 };
 
 /** The Bessel function of the first kind of order 0, J0, of each element. */
-export let besselJ0 = fn("besselJ0", "special", (f) => {
-  besselJ0 = f as never;
-}) as {
+export let besselJ0 = fn("besselJ0", "special", swap) as {
   /**
    * The Bessel function of the first kind of order 0, J0, of each element.
    *
@@ -663,9 +597,7 @@ export let besselJ0 = fn("besselJ0", "special", (f) => {
 };
 
 /** The Bessel function of the first kind of order 1, J1, of each element. */
-export let besselJ1 = fn("besselJ1", "special", (f) => {
-  besselJ1 = f as never;
-}) as {
+export let besselJ1 = fn("besselJ1", "special", swap) as {
   /**
    * The Bessel function of the first kind of order 1, J1, of each element.
    *
@@ -676,9 +608,7 @@ export let besselJ1 = fn("besselJ1", "special", (f) => {
 };
 
 /** The Bessel function of the second kind of order 0, Y0, of each element (-inf at 0, NaN below). */
-export let besselY0 = fn("besselY0", "special", (f) => {
-  besselY0 = f as never;
-}) as {
+export let besselY0 = fn("besselY0", "special", swap) as {
   /**
    * The Bessel function of the second kind of order 0, Y0, of each element (-inf at 0, NaN below).
    *
@@ -689,9 +619,7 @@ export let besselY0 = fn("besselY0", "special", (f) => {
 };
 
 /** The Bessel function of the second kind of order 1, Y1, of each element (-inf at 0, NaN below). */
-export let besselY1 = fn("besselY1", "special", (f) => {
-  besselY1 = f as never;
-}) as {
+export let besselY1 = fn("besselY1", "special", swap) as {
   /**
    * The Bessel function of the second kind of order 1, Y1, of each element (-inf at 0, NaN below).
    *
@@ -702,9 +630,7 @@ export let besselY1 = fn("besselY1", "special", (f) => {
 };
 
 /** The modified Bessel function of the first kind of order 0, I0, of each element. */
-export let modifiedBesselI0 = fn("modifiedBesselI0", "special", (f) => {
-  modifiedBesselI0 = f as never;
-}) as {
+export let modifiedBesselI0 = fn("modifiedBesselI0", "special", swap) as {
   /**
    * The modified Bessel function of the first kind of order 0, I0, of each element.
    *
@@ -715,9 +641,7 @@ export let modifiedBesselI0 = fn("modifiedBesselI0", "special", (f) => {
 };
 
 /** The modified Bessel function of the first kind of order 1, I1, of each element. */
-export let modifiedBesselI1 = fn("modifiedBesselI1", "special", (f) => {
-  modifiedBesselI1 = f as never;
-}) as {
+export let modifiedBesselI1 = fn("modifiedBesselI1", "special", swap) as {
   /**
    * The modified Bessel function of the first kind of order 1, I1, of each element.
    *
@@ -728,9 +652,7 @@ export let modifiedBesselI1 = fn("modifiedBesselI1", "special", (f) => {
 };
 
 /** The modified Bessel function of the second kind of order 0, K0, of each element (inf at 0, NaN below). */
-export let modifiedBesselK0 = fn("modifiedBesselK0", "special", (f) => {
-  modifiedBesselK0 = f as never;
-}) as {
+export let modifiedBesselK0 = fn("modifiedBesselK0", "special", swap) as {
   /**
    * The modified Bessel function of the second kind of order 0, K0, of each element (inf at 0, NaN below).
    *
@@ -741,9 +663,7 @@ export let modifiedBesselK0 = fn("modifiedBesselK0", "special", (f) => {
 };
 
 /** The modified Bessel function of the second kind of order 1, K1, of each element (inf at 0, NaN below). */
-export let modifiedBesselK1 = fn("modifiedBesselK1", "special", (f) => {
-  modifiedBesselK1 = f as never;
-}) as {
+export let modifiedBesselK1 = fn("modifiedBesselK1", "special", swap) as {
   /**
    * The modified Bessel function of the second kind of order 1, K1, of each element (inf at 0, NaN below).
    *
@@ -754,9 +674,7 @@ export let modifiedBesselK1 = fn("modifiedBesselK1", "special", (f) => {
 };
 
 /** The exponentially scaled modified Bessel function of the second kind of order 0, e^x K0(x), of each element. */
-export let scaledModifiedBesselK0 = fn("scaledModifiedBesselK0", "special", (f) => {
-  scaledModifiedBesselK0 = f as never;
-}) as {
+export let scaledModifiedBesselK0 = fn("scaledModifiedBesselK0", "special", swap) as {
   /**
    * The exponentially scaled modified Bessel function of the second kind of order 0, e^x K0(x), of each element.
    *
@@ -767,9 +685,7 @@ export let scaledModifiedBesselK0 = fn("scaledModifiedBesselK0", "special", (f) 
 };
 
 /** The exponentially scaled modified Bessel function of the second kind of order 1, e^x K1(x), of each element. */
-export let scaledModifiedBesselK1 = fn("scaledModifiedBesselK1", "special", (f) => {
-  scaledModifiedBesselK1 = f as never;
-}) as {
+export let scaledModifiedBesselK1 = fn("scaledModifiedBesselK1", "special", swap) as {
   /**
    * The exponentially scaled modified Bessel function of the second kind of order 1, e^x K1(x), of each element.
    *
@@ -780,9 +696,7 @@ export let scaledModifiedBesselK1 = fn("scaledModifiedBesselK1", "special", (f) 
 };
 
 /** The Airy function Ai(x) of each element, the solution of y'' = x y decaying for large x. */
-export let airyAi = fn("airyAi", "special", (f) => {
-  airyAi = f as never;
-}) as {
+export let airyAi = fn("airyAi", "special", swap) as {
   /**
    * The Airy function Ai(x) of each element, the solution of y'' = x y decaying for large x.
    *
@@ -793,9 +707,7 @@ export let airyAi = fn("airyAi", "special", (f) => {
 };
 
 /** The spherical Bessel function of the first kind of order 0, sin(x)/x, of each element. */
-export let sphericalBesselJ0 = fn("sphericalBesselJ0", "special", (f) => {
-  sphericalBesselJ0 = f as never;
-}) as {
+export let sphericalBesselJ0 = fn("sphericalBesselJ0", "special", swap) as {
   /**
    * The spherical Bessel function of the first kind of order 0, sin(x)/x, of each element.
    *
@@ -806,9 +718,7 @@ export let sphericalBesselJ0 = fn("sphericalBesselJ0", "special", (f) => {
 };
 
 /** The Chebyshev polynomial of the first kind T_n(x), elementwise over x and the degree n. */
-export let chebyshevPolynomialT = fn("chebyshevPolynomialT", "special", (f) => {
-  chebyshevPolynomialT = f as never;
-}) as {
+export let chebyshevPolynomialT = fn("chebyshevPolynomialT", "special", swap) as {
   /**
    * The Chebyshev polynomial of the first kind T_n(x), elementwise over x and the degree n.
    *
@@ -875,9 +785,7 @@ export let chebyshevPolynomialT = fn("chebyshevPolynomialT", "special", (f) => {
 };
 
 /** The Chebyshev polynomial of the second kind U_n(x), elementwise over x and the degree n. */
-export let chebyshevPolynomialU = fn("chebyshevPolynomialU", "special", (f) => {
-  chebyshevPolynomialU = f as never;
-}) as {
+export let chebyshevPolynomialU = fn("chebyshevPolynomialU", "special", swap) as {
   /**
    * The Chebyshev polynomial of the second kind U_n(x), elementwise over x and the degree n.
    *
@@ -944,9 +852,7 @@ export let chebyshevPolynomialU = fn("chebyshevPolynomialU", "special", (f) => {
 };
 
 /** The Chebyshev polynomial of the third kind V_n(x), elementwise over x and the degree n. */
-export let chebyshevPolynomialV = fn("chebyshevPolynomialV", "special", (f) => {
-  chebyshevPolynomialV = f as never;
-}) as {
+export let chebyshevPolynomialV = fn("chebyshevPolynomialV", "special", swap) as {
   /**
    * The Chebyshev polynomial of the third kind V_n(x), elementwise over x and the degree n.
    *
@@ -1013,9 +919,7 @@ export let chebyshevPolynomialV = fn("chebyshevPolynomialV", "special", (f) => {
 };
 
 /** The Chebyshev polynomial of the fourth kind W_n(x), elementwise over x and the degree n. */
-export let chebyshevPolynomialW = fn("chebyshevPolynomialW", "special", (f) => {
-  chebyshevPolynomialW = f as never;
-}) as {
+export let chebyshevPolynomialW = fn("chebyshevPolynomialW", "special", swap) as {
   /**
    * The Chebyshev polynomial of the fourth kind W_n(x), elementwise over x and the degree n.
    *
@@ -1082,9 +986,7 @@ export let chebyshevPolynomialW = fn("chebyshevPolynomialW", "special", (f) => {
 };
 
 /** The shifted Chebyshev polynomial of the first kind, T_n(2x - 1), elementwise over x and the degree n. */
-export let shiftedChebyshevPolynomialT = fn("shiftedChebyshevPolynomialT", "special", (f) => {
-  shiftedChebyshevPolynomialT = f as never;
-}) as {
+export let shiftedChebyshevPolynomialT = fn("shiftedChebyshevPolynomialT", "special", swap) as {
   /**
    * The shifted Chebyshev polynomial of the first kind, T_n(2x - 1), elementwise over x and the degree n.
    *
@@ -1151,9 +1053,7 @@ export let shiftedChebyshevPolynomialT = fn("shiftedChebyshevPolynomialT", "spec
 };
 
 /** The shifted Chebyshev polynomial of the second kind, U_n(2x - 1), elementwise over x and the degree n. */
-export let shiftedChebyshevPolynomialU = fn("shiftedChebyshevPolynomialU", "special", (f) => {
-  shiftedChebyshevPolynomialU = f as never;
-}) as {
+export let shiftedChebyshevPolynomialU = fn("shiftedChebyshevPolynomialU", "special", swap) as {
   /**
    * The shifted Chebyshev polynomial of the second kind, U_n(2x - 1), elementwise over x and the degree n.
    *
@@ -1220,9 +1120,7 @@ export let shiftedChebyshevPolynomialU = fn("shiftedChebyshevPolynomialU", "spec
 };
 
 /** The shifted Chebyshev polynomial of the third kind, V_n(2x - 1), elementwise over x and the degree n. */
-export let shiftedChebyshevPolynomialV = fn("shiftedChebyshevPolynomialV", "special", (f) => {
-  shiftedChebyshevPolynomialV = f as never;
-}) as {
+export let shiftedChebyshevPolynomialV = fn("shiftedChebyshevPolynomialV", "special", swap) as {
   /**
    * The shifted Chebyshev polynomial of the third kind, V_n(2x - 1), elementwise over x and the degree n.
    *
@@ -1289,9 +1187,7 @@ export let shiftedChebyshevPolynomialV = fn("shiftedChebyshevPolynomialV", "spec
 };
 
 /** The shifted Chebyshev polynomial of the fourth kind, W_n(2x - 1), elementwise over x and the degree n. */
-export let shiftedChebyshevPolynomialW = fn("shiftedChebyshevPolynomialW", "special", (f) => {
-  shiftedChebyshevPolynomialW = f as never;
-}) as {
+export let shiftedChebyshevPolynomialW = fn("shiftedChebyshevPolynomialW", "special", swap) as {
   /**
    * The shifted Chebyshev polynomial of the fourth kind, W_n(2x - 1), elementwise over x and the degree n.
    *
@@ -1358,9 +1254,7 @@ export let shiftedChebyshevPolynomialW = fn("shiftedChebyshevPolynomialW", "spec
 };
 
 /** The physicists' Hermite polynomial H_n(x), elementwise over x and the degree n. */
-export let hermitePolynomialH = fn("hermitePolynomialH", "special", (f) => {
-  hermitePolynomialH = f as never;
-}) as {
+export let hermitePolynomialH = fn("hermitePolynomialH", "special", swap) as {
   /**
    * The physicists' Hermite polynomial H_n(x), elementwise over x and the degree n.
    *
@@ -1427,9 +1321,7 @@ export let hermitePolynomialH = fn("hermitePolynomialH", "special", (f) => {
 };
 
 /** The probabilists' Hermite polynomial He_n(x), elementwise over x and the degree n. */
-export let hermitePolynomialHe = fn("hermitePolynomialHe", "special", (f) => {
-  hermitePolynomialHe = f as never;
-}) as {
+export let hermitePolynomialHe = fn("hermitePolynomialHe", "special", swap) as {
   /**
    * The probabilists' Hermite polynomial He_n(x), elementwise over x and the degree n.
    *
@@ -1496,9 +1388,7 @@ export let hermitePolynomialHe = fn("hermitePolynomialHe", "special", (f) => {
 };
 
 /** The Laguerre polynomial L_n(x), elementwise over x and the degree n. */
-export let laguerrePolynomialL = fn("laguerrePolynomialL", "special", (f) => {
-  laguerrePolynomialL = f as never;
-}) as {
+export let laguerrePolynomialL = fn("laguerrePolynomialL", "special", swap) as {
   /**
    * The Laguerre polynomial L_n(x), elementwise over x and the degree n.
    *
@@ -1565,9 +1455,7 @@ export let laguerrePolynomialL = fn("laguerrePolynomialL", "special", (f) => {
 };
 
 /** The Legendre polynomial P_n(x), elementwise over x and the degree n. */
-export let legendrePolynomialP = fn("legendrePolynomialP", "special", (f) => {
-  legendrePolynomialP = f as never;
-}) as {
+export let legendrePolynomialP = fn("legendrePolynomialP", "special", swap) as {
   /**
    * The Legendre polynomial P_n(x), elementwise over x and the degree n.
    *
@@ -1632,3 +1520,182 @@ export let legendrePolynomialP = fn("legendrePolynomialP", "special", (f) => {
     options?: { out?: Tensor | null },
   ): Tensor;
 };
+
+/**
+ * Note [one swap per module]: a built op's binding here becomes its callable (Note [lazy ops])
+ * through this one function, by the op's key: a closure per binding was a function literal
+ * per op, whose SharedFunctionInfo the compile cache holds and every process deserializes
+ * (bench/startup.mjs).
+ */
+function swap(f: unknown, key: string): void {
+  switch (key) {
+    case "special.erf":
+      erf = f as never;
+      return;
+    case "special.erfc":
+      erfc = f as never;
+      return;
+    case "special.erfinv":
+      erfinv = f as never;
+      return;
+    case "special.expm1":
+      expm1 = f as never;
+      return;
+    case "special.exp2":
+      exp2 = f as never;
+      return;
+    case "special.log1p":
+      log1p = f as never;
+      return;
+    case "special.expit":
+      expit = f as never;
+      return;
+    case "special.sinc":
+      sinc = f as never;
+      return;
+    case "special.digamma":
+      digamma = f as never;
+      return;
+    case "special.psi":
+      psi = f as never;
+      return;
+    case "special.gammaln":
+      gammaln = f as never;
+      return;
+    case "special.i0":
+      i0 = f as never;
+      return;
+    case "special.logit":
+      logit = f as never;
+      return;
+    case "special.round":
+      round = f as never;
+      return;
+    case "special.polygamma":
+      polygamma = f as never;
+      return;
+    case "special.multigammaln":
+      multigammaln = f as never;
+      return;
+    case "special.gammainc":
+      gammainc = f as never;
+      return;
+    case "special.gammaincc":
+      gammaincc = f as never;
+      return;
+    case "special.xlogy":
+      xlogy = f as never;
+      return;
+    case "special.logsumexp":
+      logsumexp = f as never;
+      return;
+    case "special.softmax":
+      softmax = f as never;
+      return;
+    case "special.logSoftmax":
+      logSoftmax = f as never;
+      return;
+    case "special.ndtr":
+      ndtr = f as never;
+      return;
+    case "special.erfcx":
+      erfcx = f as never;
+      return;
+    case "special.ndtri":
+      ndtri = f as never;
+      return;
+    case "special.logNdtr":
+      logNdtr = f as never;
+      return;
+    case "special.i0e":
+      i0e = f as never;
+      return;
+    case "special.i1e":
+      i1e = f as never;
+      return;
+    case "special.entr":
+      entr = f as never;
+      return;
+    case "special.i1":
+      i1 = f as never;
+      return;
+    case "special.xlog1py":
+      xlog1py = f as never;
+      return;
+    case "special.zeta":
+      zeta = f as never;
+      return;
+    case "special.besselJ0":
+      besselJ0 = f as never;
+      return;
+    case "special.besselJ1":
+      besselJ1 = f as never;
+      return;
+    case "special.besselY0":
+      besselY0 = f as never;
+      return;
+    case "special.besselY1":
+      besselY1 = f as never;
+      return;
+    case "special.modifiedBesselI0":
+      modifiedBesselI0 = f as never;
+      return;
+    case "special.modifiedBesselI1":
+      modifiedBesselI1 = f as never;
+      return;
+    case "special.modifiedBesselK0":
+      modifiedBesselK0 = f as never;
+      return;
+    case "special.modifiedBesselK1":
+      modifiedBesselK1 = f as never;
+      return;
+    case "special.scaledModifiedBesselK0":
+      scaledModifiedBesselK0 = f as never;
+      return;
+    case "special.scaledModifiedBesselK1":
+      scaledModifiedBesselK1 = f as never;
+      return;
+    case "special.airyAi":
+      airyAi = f as never;
+      return;
+    case "special.sphericalBesselJ0":
+      sphericalBesselJ0 = f as never;
+      return;
+    case "special.chebyshevPolynomialT":
+      chebyshevPolynomialT = f as never;
+      return;
+    case "special.chebyshevPolynomialU":
+      chebyshevPolynomialU = f as never;
+      return;
+    case "special.chebyshevPolynomialV":
+      chebyshevPolynomialV = f as never;
+      return;
+    case "special.chebyshevPolynomialW":
+      chebyshevPolynomialW = f as never;
+      return;
+    case "special.shiftedChebyshevPolynomialT":
+      shiftedChebyshevPolynomialT = f as never;
+      return;
+    case "special.shiftedChebyshevPolynomialU":
+      shiftedChebyshevPolynomialU = f as never;
+      return;
+    case "special.shiftedChebyshevPolynomialV":
+      shiftedChebyshevPolynomialV = f as never;
+      return;
+    case "special.shiftedChebyshevPolynomialW":
+      shiftedChebyshevPolynomialW = f as never;
+      return;
+    case "special.hermitePolynomialH":
+      hermitePolynomialH = f as never;
+      return;
+    case "special.hermitePolynomialHe":
+      hermitePolynomialHe = f as never;
+      return;
+    case "special.laguerrePolynomialL":
+      laguerrePolynomialL = f as never;
+      return;
+    case "special.legendrePolynomialP":
+      legendrePolynomialP = f as never;
+      return;
+  }
+}

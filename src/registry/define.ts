@@ -1271,7 +1271,7 @@ export function builtFunction(jsName: string, namespace: Namespace = "torch"): C
 }
 
 /** Bindings to swap for an op's built function form (Note [lazy ops]), by key. */
-const SWAPS = new Map<string, ((f: Callable) => void)[]>();
+const SWAPS = new Map<string, ((f: Callable, key: string) => void)[]>();
 /**
  * The keys whose FUNCTIONS entry is the built callable: the others still hold defineOp's
  * forwarder (a set of the keys swapped so far, not a WeakSet of every forwarder made at
@@ -1286,20 +1286,20 @@ function swapIn(k: string, f: Callable): Callable {
   const swaps = SWAPS.get(k);
   if (swaps !== undefined) {
     SWAPS.delete(k);
-    for (const s of swaps) s(f);
+    for (const s of swaps) s(f, k);
   }
   return f;
 }
 
 /**
  * The function form of a registered op (`fn("atan2")`, `fn("softplus", "nn.functional")`);
- * `onBuilt` is given the built callable when the op is built (Note [lazy ops]), so that a
- * module's binding of this form can become it.
+ * `onBuilt` is given the built callable and the op's key when the op is built (Note [lazy
+ * ops]), so that a module's binding of this form can become it (Note [one swap per module]).
  */
 export function fn(
   jsName: string,
   namespace: Namespace = "torch",
-  onBuilt?: (f: Callable) => void,
+  onBuilt?: (f: Callable, key: string) => void,
 ): Callable {
   const k = key(namespace, jsName);
   const f = FUNCTIONS.get(k);
