@@ -73,25 +73,42 @@
 // count then reads high by those bytes for a while, as it would have without this note.)
 // The accounts are per isolate (a worker thread's buffers settle with its own isolate): a
 // buffer's deleter data is its account's address ORed with its size class.
+//
+// Note [small pool blocks]: V8 runs a scavenge before it allocates an ArrayBuffer's memory
+// whenever the young generation's ArrayBuffers hold twice the semi-space size or more (32 MB
+// here; Heap::AllocateExternalBackingStore, "external memory pressure" in --trace-gc). A GPT
+// step's forward leaves ~40 MB of saved activations in young pool buffers, so every small
+// array V8 allocated after that point (a bias gradient, layer norm's weight gradient, ~50 per
+// step) ran a scavenge: two per step, the first copying the whole live graph, the second
+// promoting it, and the promoted graph then filled the old generation (a mark-compact every
+// ~8 steps). So the pool serves every size from kPoolMin (64 bytes; V8 keeps smaller typed
+// arrays inside its heap, with no such check) and only the pool's own trigger (Note [buffer
+// pool]) asks V8 for memory: one scavenge per step, none of the mark-compacts. Blocks below
+// kSmallMax are carved 64-byte aligned, back to back in the arena, without the stagger page of
+// the large ones, and never have their pages released (neighbours share them); a large block
+// starts on a page of its own.
 
 namespace tg {
 namespace {
 
 #if TG_BUFFER_POOL
 
-constexpr size_t kPoolMin = size_t(64) << 10;
+constexpr size_t kPoolMin = 64;
+// Blocks below this many bytes are small (Note [small pool blocks]).
+constexpr size_t kSmallMax = size_t(64) << 10;
 constexpr size_t kPage = 4096;
 constexpr size_t kHugePage = size_t(2) << 20;
 constexpr size_t kArenaBytes = size_t(64) << 20;
 constexpr size_t kOwnMapping = kArenaBytes / 4;
 constexpr size_t kCachedCap = size_t(256) << 20;
 constexpr int kClassBits = 3;  // 2^kClassBits classes per doubling
-constexpr int kMinLog = 16;    // log2(kPoolMin)
+constexpr int kMinLog = 6;     // log2(kPoolMin)
 constexpr int kClasses = (48 - kMinLog) << kClassBits;
 
 int log2Floor(size_t x) { return 63 - __builtin_clzll(x); }
 
-// The size class of `bytes` (>= kPoolMin): its index and rounded size (a multiple of 8 KB).
+// The size class of `bytes` (>= kPoolMin): its index and rounded size (a multiple of 8 KB
+// from kSmallMax up, of 8 bytes below).
 size_t roundUp(size_t bytes, int* cls) {
   const int e = log2Floor(bytes);
   const size_t step = size_t(1) << (e - kClassBits);
@@ -134,10 +151,27 @@ class BufferPool {
       if (!list.empty()) {
         Block b = list.back();
         list.pop_back();
-        if (!b.zero) cached_ -= rounded;
+        if (!b.zero && rounded >= kSmallMax) cached_ -= rounded;
         return b;
       }
+      if (rounded < kSmallMax) {
+        // Note [small pool blocks]: 64-byte aligned, back to back, no stagger page
+        const size_t at = (arenaUsed_ + 63) & ~size_t(63);
+        if (arena_ == nullptr || at + rounded > kArenaBytes) {
+          char* a = static_cast<char*>(mapHuge(kArenaBytes));
+          if (a == nullptr) return {nullptr, false};
+          mapped_ += kArenaBytes;
+          arena_ = a;
+          arenaUsed_ = rounded;
+          return {a, true};
+        }
+        arenaUsed_ = at + rounded;
+        return {arena_ + at, true};
+      }
       if (rounded <= kOwnMapping) {
+        // a large block starts on a page of its own (small blocks may end mid-page): `give`
+        // releases its pages from that page start
+        arenaUsed_ = (arenaUsed_ + kPage - 1) & ~(kPage - 1);
         if (arena_ == nullptr || arenaUsed_ + rounded + kPage > kArenaBytes) {
           char* a = static_cast<char*>(mapHuge(kArenaBytes));
           if (a == nullptr) return {nullptr, false};
@@ -179,7 +213,9 @@ class BufferPool {
   void give(char* p, int cls, size_t rounded) {
     std::lock_guard<std::mutex> lock(mu_);
     bool released = false;
-    if (cached_ + rounded > kCachedCap) {
+    if (rounded < kSmallMax) {
+      // Note [small pool blocks]: kept as they are (their pages are shared)
+    } else if (cached_ + rounded > kCachedCap) {
       // the block's pages: from its page start (before the stagger) through the stagger's room
       char* start = reinterpret_cast<char*>(reinterpret_cast<uintptr_t>(p) & ~uintptr_t(kPage - 1));
       madvise(start, rounded + kPage, MADV_DONTNEED);
@@ -263,7 +299,7 @@ napi_value toNapi(v8::Local<v8::Value> v) {
   return out;
 }
 
-// allocBuffer(bytes, zero): an ArrayBuffer of `bytes` (>= 64 KB) from the pool, zero-filled
+// allocBuffer(bytes, zero): an ArrayBuffer of `bytes` (>= 64) from the pool, zero-filled
 // when `zero` is true, else uninitialised.
 Napi::Value AllocBuffer(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -275,7 +311,7 @@ Napi::Value AllocBuffer(const Napi::CallbackInfo& info) {
   const double want = info[0].As<Napi::Number>().DoubleValue();
   if (!(want >= double(kPoolMin)) || want > double(size_t(1) << 46) ||
       want != double(size_t(want))) {
-    Napi::RangeError::New(env, "allocBuffer: bytes must be an integer of at least 65536")
+    Napi::RangeError::New(env, "allocBuffer: bytes must be an integer of at least 64")
         .ThrowAsJavaScriptException();
     return env.Undefined();
   }
@@ -378,6 +414,7 @@ void registerBufferPool(Napi::Env env, Napi::Object exports) {
     exports.Set("allocBuffer", Napi::Function::New(env, AllocBuffer, "allocBuffer"));
     exports.Set("releaseBuffer", Napi::Function::New(env, ReleaseBuffer, "releaseBuffer"));
     exports.Set("bufferPoolStats", Napi::Function::New(env, BufferPoolStats, "bufferPoolStats"));
+    exports.Set("poolMinBytes", Napi::Number::New(env, double(kPoolMin)));
   }
 #else
   (void)env;

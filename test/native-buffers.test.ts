@@ -38,7 +38,7 @@ const poolSkip = skip !== false ? skip : nativeAddon?.allocBuffer ? false : "no 
 
 test("allocBuffer: length, zero fill and argument checks", { skip: poolSkip }, () => {
   const alloc = nativeAddon!.allocBuffer!;
-  for (const bytes of [65536, 65540, 100000, 1 << 20, (1 << 20) + 4, 20 << 20]) {
+  for (const bytes of [64, 100, 4100, 65536, 65540, 100000, 1 << 20, (1 << 20) + 4, 20 << 20]) {
     const b = alloc(bytes, true)!;
     assert.ok(b instanceof ArrayBuffer);
     assert.equal(b.byteLength, bytes);
@@ -46,7 +46,7 @@ test("allocBuffer: length, zero fill and argument checks", { skip: poolSkip }, (
     assert.ok(u.every((x) => x === 0));
     u.fill(7);
   }
-  assert.throws(() => alloc(1000, false), RangeError);
+  assert.throws(() => alloc(nativeAddon!.poolMinBytes! - 1, false), RangeError);
   assert.throws(() => alloc(65536.5, false), RangeError);
   assert.throws(() => (alloc as unknown as (b: unknown) => unknown)("x"), TypeError);
 });

@@ -22,10 +22,12 @@ type ViewCtor = new (b: ArrayBufferLike, o: number, n: number) => TypedArray;
 const UNINIT_MIN = 4096;
 
 /**
- * Bytes from which arrays come from the buffer pool. Below it a fresh allocation is cheap (a
- * few pages at most) and V8's allocator serves it.
+ * Bytes from which arrays come from the buffer pool: the addon's `poolMinBytes` (64 for the
+ * native addon, Note [small pool blocks] in native/buffers.cc), else 65536 (the WebAssembly
+ * backend's pool, where a smaller allocation is cheap and V8's allocator serves it). Arrays of
+ * 64 bytes or less always come from V8, which keeps them inside its heap.
  */
-const POOL_MIN_BYTES = 65536;
+const POOL_MIN_BYTES = Math.max(nativeAddon?.poolMinBytes ?? 65536, 65);
 const poolAlloc = nativeAddon?.allocBuffer ?? null;
 const poolRelease = nativeAddon?.releaseBuffer ?? null;
 
@@ -72,9 +74,9 @@ export function poolBuffersReleased(): number {
 export function newArray(n: number, dtype: DType, zero: boolean): TypedArray {
   // small arrays first, float32 by its own constructor (which V8 allocates inline, where a
   // constructor read from the dtype is a generic call): most arrays of a small graph
-  if (n < 1024)
-    return dtype.name === "float32" ? new Float32Array(n) : new dtype.ArrayType(n * dtype.lanes);
   const nbytes = n * dtype.itemsize;
+  if (nbytes < POOL_MIN_BYTES && n < 1024)
+    return dtype.name === "float32" ? new Float32Array(n) : new dtype.ArrayType(n * dtype.lanes);
   // Note [complex storage]: two array elements per complex element
   n *= dtype.lanes;
   if (poolAlloc !== null && nbytes >= POOL_MIN_BYTES) {

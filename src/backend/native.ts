@@ -65,12 +65,14 @@ export interface NativeControls {
   /** The kernels chosen at load: "avx512f" (AVX-512 matmul, AVX2 elsewhere), "avx2-fma" or "scalar". */
   readonly simd: string;
   /**
-   * An ArrayBuffer of `bytes` (at least 65536) from the buffer pool (Note [buffer pool],
+   * An ArrayBuffer of `bytes` (at least `poolMinBytes`) from the buffer pool (Note [buffer pool],
    * native/buffers.cc), zero-filled when `zero`, else uninitialised; null when the system
    * refuses memory. Absent when this Node cannot take the pool's buffers or
    * TENSORGRAD_BUFFER_POOL=0.
    */
   readonly allocBuffer?: (bytes: number, zero: boolean) => ArrayBuffer | null;
+  /** The smallest request allocBuffer serves (Note [small pool blocks], native/buffers.cc). */
+  readonly poolMinBytes?: number;
   /**
    * Detach a buffer allocBuffer made, so that its block goes back to the pool now (with
    * allocBuffer); only for a buffer no code can reach any more. Returns whether it detached.

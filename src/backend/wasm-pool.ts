@@ -42,7 +42,7 @@
  *   using beyond that.
  */
 
-/** Bytes from which arrays come from the pool (buffers.ts POOL_MIN_BYTES, native kPoolMin). */
+/** Bytes from which arrays come from the pool (buffers.ts POOL_MIN_BYTES without `poolMinBytes`). */
 const POOL_MIN = 65536;
 /** Bytes of released buffers the free lists keep for reuse. */
 const CACHED_CAP = 64 * 2 ** 20;

@@ -28,6 +28,7 @@ import { erf, type Reduction } from "./nn.js";
 import { indexPoolBackward as indexPoolBackwardKernel, type IndexPool } from "./pooling.js";
 import { numelOf } from "../shape.js";
 import { geluBackward as geluBackwardKernel } from "../backend/activation.js";
+import { ScatterOp, scatter as scatterKernel } from "../backend/scatter.js";
 
 /** `fn`'s value with no graph and no tangents recorded (a primitive's value from composed ops). */
 export function untracked<T>(fn: () => T): T {
@@ -583,13 +584,34 @@ export function embeddingDenseBackward(
   const o = out.typedArray;
   const counts = scaleGradByFreq ? new Float64Array(numWeights) : null;
   if (counts !== null) for (let i = 0; i < n; i++) counts[idx.data[idx.offset + i]]++;
-  for (let i = 0; i < n; i++) {
-    const k = idx.data[idx.offset + i];
-    if (k === paddingIdx) continue;
-    const scale = counts === null ? 1 : 1 / counts[k];
-    for (let j = 0; j < D; j++) {
-      const v = gd.data[gd.offset + i * D + j];
-      o[k * D + j] += counts === null ? v : v * scale;
+  if (counts === null && paddingIdx < 0 && D > 0) {
+    // index_add_(0, indices, grad), as PyTorch's CPU kernel: each row of out gets its rows of
+    // grad in index order, by the scatter walk (native from 4096 elements: 1024x128 float32,
+    // one thread, 223 -> 34 µs); the forward checked the indices
+    scatterKernel(
+      ScatterOp.Accumulate,
+      o,
+      0,
+      [0, 1],
+      D,
+      numWeights,
+      idx.data,
+      idx.offset,
+      [1, 0],
+      gd.data,
+      gd.offset,
+      [D, 1],
+      [n, D],
+    );
+  } else {
+    for (let i = 0; i < n; i++) {
+      const k = idx.data[idx.offset + i];
+      if (k === paddingIdx) continue;
+      const scale = counts === null ? 1 : 1 / counts[k];
+      for (let j = 0; j < D; j++) {
+        const v = gd.data[gd.offset + i * D + j];
+        o[k * D + j] += counts === null ? v : v * scale;
+      }
     }
   }
   if (needsGrad(g))

