@@ -44,6 +44,7 @@ test("the loaded addon exports exactly the bindings of abi.ts", { skip }, () => 
     "allocBuffer",
     "releaseBuffer",
     "bufferPoolStats",
+    "poolMinBytes",
   ];
   const exported = Object.keys(nativeAddon!).filter((k) => !controls.includes(k));
   assert.deepEqual(exported.sort(), declared.sort());
