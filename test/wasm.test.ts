@@ -130,6 +130,51 @@ test("copyStats counts the calls and the bytes copied in and out (Note [wasm out
   assert.equal(fresh[0], Math.fround(Math.exp(0.5)));
 });
 
+test("whole outputs are written without being read or copied in (Note [wasm output copies])", () => {
+  // [binding, output position, element count, args with the output at its position]: each
+  // call is made twice, first with an output one element longer and filled with NaN (copied in:
+  // a kernel that read its output would leave a NaN), then with a fresh output of exactly the
+  // elements written, which must not be copied in and must get the same values
+  const f = (n: number, seed: number) =>
+    Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed) * 0.9);
+  const s = 24;
+  const soft = new Float32Array(3 * 8 * 5);
+  wasm.softmax(f(3 * 8 * 5, 1), 0, 3, 8, 5, soft, 0, 0);
+  type Case = [string, number, number, (out: Float32Array) => unknown[]];
+  const cases: Case[] = [
+    [
+      "matmul",
+      10,
+      2 * s * s,
+      (o) => [f(2 * s * s, 1), 0, s * s, s, 1, f(s * s, 2), 0, 0, 1, s, o, 2, s, s, s],
+    ],
+    ["reduce", 6, 3 * 5, (o) => [0, f(3 * 7 * 5, 3), 0, 3, 7, 5, o, 0]],
+    ["softmax", 5, 3 * 8 * 5, (o) => [f(3 * 8 * 5, 4), 0, 3, 8, 5, o, 0, 1]],
+    ["softmaxBackward", 7, 3 * 8 * 5, (o) => [f(3 * 8 * 5, 5), 0, soft, 0, 3, 8, 5, o, 0, 0]],
+    ["geluForward", 2, 300, (o) => [f(300, 6), 0, o, 300, 1]],
+    ["geluBackward", 4, 300, (o) => [f(300, 7), 0, f(300, 8), 0, o, 300, 0]],
+    ["ewClamp", 2, 300, (o) => [f(300, 9), 0, o, 300, -0.5, 0.5]],
+  ];
+  for (const [name, at, count, argsOf] of cases) {
+    const padded = new Float32Array(count + 1).fill(NaN);
+    wasm[name](...argsOf(padded));
+    const want = padded.subarray(0, count);
+    assert.ok(want.every(Number.isFinite), `${name}: every element written`);
+    const out = new Float32Array(count);
+    const args = argsOf(out);
+    assert.equal(args[at], out, `${name}: the output's position`);
+    const inBytes = args.reduce<number>(
+      (sum, a) => (a instanceof Float32Array && a !== out ? sum + a.byteLength : sum),
+      0,
+    );
+    const before = wasm.copyStats();
+    wasm[name](...args);
+    const after = wasm.copyStats();
+    assert.equal(after.bytesIn - before.bytesIn, inBytes, `${name}: bytes in`);
+    assert.deepEqual(out, new Float32Array(want), name);
+  }
+});
+
 test("the warm-up calls (Note [wasm warm-up]) run on a later task, only where asked", async () => {
   // Node compiles the module optimised up front: no warm-up by default
   assert.equal(await loadWasm({ threads: 1 }).warmedUp, 0);

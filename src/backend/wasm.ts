@@ -114,20 +114,58 @@ export const WRITES: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
- * Note [wasm output copies]: the bindings whose output the kernel writes whole, as
- * [output, element count, output offset or -1] argument positions: when the output array is
- * exactly the `n` elements written (offset 0) and shares its ArrayBuffer with no other
- * argument, its old contents are never read, so it is not copied in (Note [wasm copies]), only
- * back. A new tensor's array is fresh memory in a browser (Note [wasm buffer pool]): copying
- * it in read every page before the copy back wrote it, measured in Chromium here as 15-25% on
- * top of writing a fresh 4 MB array.
+ * Note [wasm output copies]: the bindings whose output the kernel writes whole, as [output,
+ * the arguments whose product is the element count, output offset or null], by argument name:
+ * when the output array is exactly the elements written (offset 0) and shares its ArrayBuffer
+ * with no other argument, its old contents are never read, so it is not copied in (Note [wasm
+ * copies]), only back. A new tensor's array is fresh memory in a browser (Note [wasm buffer
+ * pool]): copying it in read every page before the copy back wrote it, measured in Chromium
+ * here as 15-25% on top of writing a fresh 4 MB array; for matmul 256 forward and backward, a
+ * third of the bytes copied in were its three fresh outputs (3.7 -> 2.6 ms a step).
  */
-const WRITES_WHOLE: Readonly<Record<string, readonly [number, number, number]>> = {
-  ewUnary: [3, 4, -1],
-  ewBinary: [7, 9, 8],
-  ewPowBackward: [6, 7, -1],
-  ewActivationBackward: [6, 7, -1],
-};
+const WRITES_WHOLE: Readonly<Record<string, readonly [string, readonly string[], string | null]>> =
+  {
+    ewUnary: ["out", ["n"], null],
+    ewBinary: ["out", ["n"], "outOff"],
+    ewPowBackward: ["out", ["n"], null],
+    ewActivationBackward: ["out", ["n"], null],
+    ewClamp: ["out", ["n"], null],
+    geluForward: ["out", ["n"], null],
+    geluBackward: ["out", ["n"], null],
+    // out[batch, m, n]
+    matmul: ["out", ["batch", "m", "n"], null],
+    // out[outer, inner] at outOff
+    reduce: ["out", ["outer", "inner"], "outOff"],
+    // out[outer, n, inner] at outOff
+    softmax: ["out", ["outer", "n", "inner"], "outOff"],
+    softmaxBackward: ["out", ["outer", "n", "inner"], "outOff"],
+  };
+
+/** Note [wasm output copies] by argument position: [output, count factors, offset or -1]. */
+type WholeOutput = readonly [number, readonly number[], number];
+
+/** A binding's WRITES_WHOLE entry as argument positions (its argument names, in order). */
+function wholeOutput(name: string, argNames: readonly string[]): WholeOutput | null {
+  const entry = WRITES_WHOLE[name];
+  if (entry === undefined) return null;
+  const at = (a: string): number => {
+    const i = argNames.indexOf(a);
+    if (i < 0) throw new Error(`WRITES_WHOLE: ${name} has no argument ${a}`);
+    return i;
+  };
+  return [at(entry[0]), entry[1].map(at), entry[2] === null ? -1 : at(entry[2])];
+}
+
+/** The elements a whole-output binding writes: the product of its count arguments. */
+function wholeCount(args: readonly unknown[], factors: readonly number[]): number {
+  let count = 1;
+  for (const i of factors) {
+    const v = args[i];
+    if (typeof v !== "number") return -1;
+    count *= v;
+  }
+  return count;
+}
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -391,7 +429,10 @@ export function loadWasm(options: WasmOptions = {}): WasmBindings {
         name,
         args.map(([, k]) => k),
         args.map(([a]) => writes.includes(a)),
-        WRITES_WHOLE[name] ?? null,
+        wholeOutput(
+          name,
+          args.map(([a]) => a),
+        ),
       );
     }
   }
@@ -491,7 +532,7 @@ function wasmCall(
   name: string,
   kinds: readonly ArgKind[],
   written: readonly boolean[],
-  whole: readonly [number, number, number] | null,
+  whole: WholeOutput | null,
 ): (...args: unknown[]) => void {
   const nArgs = kinds.length;
   // per call, reused: the spans (one per ArrayBuffer) and where each argument's array lies
@@ -516,7 +557,7 @@ function wasmCall(
       const o = args[whole[0]] as View | undefined;
       if (
         ArrayBuffer.isView(o) &&
-        o.length === args[whole[1]] &&
+        o.length === wholeCount(args, whole[1]) &&
         (whole[2] < 0 || args[whole[2]] === 0)
       )
         wholeOut = whole[0];
