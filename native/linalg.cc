@@ -219,24 +219,39 @@ Index luBlocked(double* a, Index m, Index n, double* piv, bool pivot) {
   return 0;
 }
 
-// linalg.ts's cholesky, operation for operation. Returns info.
-Index cholUnblocked(double* a, Index n) {
-  for (Index j = 0; j < n; j++) {
-    double* rj = a + j * n;
-    double s = rj[j];
-    for (Index k = 0; k < j; k++) s -= rj[k] * rj[k];
-    if (!(s > 0)) return j + 1;
-    const double d = std::sqrt(s);
-    rj[j] = d;
-    for (Index i = j + 1; i < n; i++) {
-      double* ri = a + i * n;
-      double t = ri[j];
-      for (Index k = 0; k < j; k++) t -= ri[k] * rj[k];
-      ri[j] = t / d;
-    }
+// Column j of the Cholesky, as linalg.ts's cholesky: the columns k0..j-1 of L are done, and
+// so are the updates of the columns left of k0 (the unblocked factorization's k0 is 0, the
+// blocked one's the first column of its block). l_jj = sqrt(a_jj - sum_k l_jk^2), then
+// l_ij = (a_ij - sum_k l_ik l_jk) / l_jj for the rows i > j, each sum over k0 <= k < j in the
+// twin's order. False (the column untouched) when the pivot is not > 0.
+bool cholColumn(double* a, Index n, Index j, Index k0) {
+  double* rj = a + j * n;
+  double s = rj[j];
+  for (Index k = k0; k < j; k++) s -= rj[k] * rj[k];
+  if (!(s > 0)) return false;
+  const double d = std::sqrt(s);
+  rj[j] = d;
+  for (Index i = j + 1; i < n; i++) {
+    double* ri = a + i * n;
+    double t = ri[j];
+    for (Index k = k0; k < j; k++) t -= ri[k] * rj[k];
+    ri[j] = t / d;
   }
+  return true;
+}
+
+// Zeros above the diagonal of the n x n matrix at a (potrf leaves L's upper part 0).
+void zeroUpper(double* a, Index n) {
   for (Index i = 0; i < n; i++)
     for (Index j = i + 1; j < n; j++) a[i * n + j] = 0;
+}
+
+// linalg.ts's cholesky, operation for operation (the blocked kernel below with one block).
+// Returns info.
+Index cholUnblocked(double* a, Index n) {
+  for (Index j = 0; j < n; j++)
+    if (!cholColumn(a, n, j, 0)) return j + 1;
+  zeroUpper(a, n);
   return 0;
 }
 
@@ -248,20 +263,8 @@ Index cholBlocked(double* a, Index n) {
   for (Index j0 = 0; j0 < n; j0 += kBlock) {
     const Index jb = std::min(kBlock, n - j0);
     const Index e = j0 + jb;
-    for (Index j = j0; j < e; j++) {
-      double* rj = a + j * n;
-      double s = rj[j];
-      for (Index k = j0; k < j; k++) s -= rj[k] * rj[k];
-      if (!(s > 0)) return -1;
-      const double d = std::sqrt(s);
-      rj[j] = d;
-      for (Index i = j + 1; i < n; i++) {
-        double* ri = a + i * n;
-        double t = ri[j];
-        for (Index k = j0; k < j; k++) t -= ri[k] * rj[k];
-        ri[j] = t / d;
-      }
-    }
+    for (Index j = j0; j < e; j++)
+      if (!cholColumn(a, n, j, j0)) return -1;
     const Index r2 = n - e;
     if (r2 <= 0) continue;
     // L21 L21^T: L21 is r2 x jb at row e, column j0; its transpose read with swapped strides.
@@ -280,8 +283,7 @@ Index cholBlocked(double* a, Index n) {
       }
     }
   }
-  for (Index i = 0; i < n; i++)
-    for (Index j = i + 1; j < n; j++) a[i * n + j] = 0;
+  zeroUpper(a, n);
   return 0;
 }
 
