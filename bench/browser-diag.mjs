@@ -10,9 +10,8 @@ import { readFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { URL, fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { serve } from "../scripts/serve.mjs";
-import { wasmThreadsChunk } from "../scripts/wasm-threads-chunk.mjs";
+import { buildPageBundle } from "./lib/page-bundle.mjs";
 
 const benchDir = fileURLToPath(new URL(".", import.meta.url));
 const root = join(benchDir, "..");
@@ -63,36 +62,7 @@ globalThis.diagRun = (n) => {
 };
 `,
 );
-await build({
-  entryPoints: [join(dir, "entry.mjs")],
-  outfile: join(dir, "page.js"),
-  bundle: true,
-  format: "esm",
-  platform: "browser",
-  target: "es2022",
-  alias: { tensorgrad: join(root, "src", "index.ts") },
-  plugins: [
-    {
-      name: "diag",
-      setup(b) {
-        b.onResolve({ filter: /dist\/index\.js$/ }, () => ({
-          path: join(root, "src", "index.ts"),
-        }));
-        b.onResolve({ filter: /^node:fs$/ }, () => ({ path: "fs", namespace: "stub" }));
-        b.onLoad({ filter: /.*/, namespace: "stub" }, () => ({
-          contents: "export const readFileSync = () => { throw new Error('no fs'); };",
-          loader: "js",
-        }));
-      },
-    },
-    wasmThreadsChunk(dir),
-  ],
-  logLevel: "error",
-});
-writeFileSync(
-  join(dir, "index.html"),
-  '<!doctype html><meta charset="utf-8"><script type="module" src="page.js"></script>\n',
-);
+await buildPageBundle({ entry: join(dir, "entry.mjs"), dir });
 const server = await serve(dir);
 const { launch } = await import("puppeteer-core");
 const browser = await launch({

@@ -26,12 +26,10 @@ import os from "node:os";
 import { join } from "node:path";
 import { setTimeout, clearTimeout } from "node:timers";
 import { URL, fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { serve } from "../scripts/serve.mjs";
-import { wasmThreadsChunk } from "../scripts/wasm-threads-chunk.mjs";
+import { buildPageBundle } from "./lib/page-bundle.mjs";
 
 const benchDir = fileURLToPath(new URL(".", import.meta.url));
-const root = join(benchDir, "..");
 const peersDir = join(benchDir, "peers");
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -82,19 +80,9 @@ function installPeers() {
 
 /** The page: bench/browser/page.mjs bundled, TF.js's .wasm files beside it. */
 async function buildPage(dir, withPeers) {
-  const stub = (name, contents) => ({
-    name,
+  const peers = {
+    name: "browser-peers",
     setup(b) {
-      b.onResolve({ filter: new RegExp(`^${name}$`) }, () => ({ path: name, namespace: "stub" }));
-      b.onLoad({ filter: /.*/, namespace: "stub" }, () => ({ contents, loader: "js" }));
-    },
-  });
-  const redirect = {
-    name: "browser",
-    setup(b) {
-      // tensorgrad's bench module imports the Node build: the page takes the sources, the
-      // same module the site's backend selector switches
-      b.onResolve({ filter: /dist\/index\.js$/ }, () => ({ path: join(root, "src", "index.ts") }));
       b.onResolve({ filter: /^\.\/peers\.mjs$/ }, (a) =>
         a.importer.endsWith(join("libs", "tfjs.mjs")) ||
         a.importer.endsWith(join("libs", "jax-js.mjs"))
@@ -103,6 +91,7 @@ async function buildPage(dir, withPeers) {
       );
     },
   };
+  // (the namespace "stub" is loaded by buildPageBundle's node:fs stub)
   const peerless = withPeers
     ? []
     : [
@@ -116,29 +105,13 @@ async function buildPage(dir, withPeers) {
           },
         },
       ];
-  await build({
-    entryPoints: [join(benchDir, "browser", "page.mjs")],
-    outfile: join(dir, "page.js"),
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    target: "es2022",
-    alias: { tensorgrad: join(root, "src", "index.ts") },
-    nodePaths: [join(peersDir, "node_modules")],
-    // harness.mjs reads /proc for the memory workload only (not run here)
-    plugins: [
-      stub("node:fs", "export const readFileSync = () => { throw new Error('no fs'); };"),
-      redirect,
-      ...peerless,
-      // the threaded WebAssembly module beside page.js (the server isolates the page)
-      wasmThreadsChunk(dir),
-    ],
-    logLevel: "error",
+  await buildPageBundle({
+    entry: join(benchDir, "browser", "page.mjs"),
+    dir,
+    title: "bench",
+    plugins: [peers, ...peerless],
+    options: { nodePaths: [join(peersDir, "node_modules")] },
   });
-  writeFileSync(
-    join(dir, "index.html"),
-    '<!doctype html><meta charset="utf-8"><title>bench</title><script type="module" src="page.js"></script>\n',
-  );
   if (withPeers) {
     const wasmDir = join(peersDir, "node_modules", "@tensorflow", "tfjs-backend-wasm", "dist");
     mkdirSync(join(dir, "tfjs-wasm"));

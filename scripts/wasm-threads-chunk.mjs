@@ -1,6 +1,7 @@
 // An esbuild plugin for browser bundles of tensorgrad (scripts/build-dist.mjs's
-// dist/browser/index.js, the site's pages, bench/browser.mjs's page): the threaded WebAssembly
-// module (src/backend/wasm-module-threads.gen.ts, ~1.2 MB of base64) becomes a file of its own,
+// dist/browser/index.js, the site's pages, the browser benchmarks' pages of
+// bench/lib/page-bundle.mjs): the threaded WebAssembly module
+// (src/backend/wasm-module-threads.gen.ts, ~1.2 MB of base64) becomes a file of its own,
 // `tensorgrad-wasm-threads.js` beside the bundle, which the page imports only when it can run
 // threads (a cross-origin isolated page; Note [wasm threads module], src/backend/wasm.ts).
 // The bundle's static import of it (wasm-threads.ts `threadsModuleSync`) reads nothing.
