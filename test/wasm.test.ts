@@ -16,7 +16,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import * as torch from "../src/index.js";
-import { NATIVE_FAMILIES, type NativeFamily } from "../src/backend/abi.js";
+import { Binary, NATIVE_FAMILIES, type NativeFamily } from "../src/backend/abi.js";
 import { nativeAddon, nativeStatus, observeNativeCalls } from "../src/backend/native.js";
 import { loadWasm, WASM_FAMILIES, WRITES } from "../src/backend/wasm.js";
 import { WASM_MODULE } from "../src/backend/wasm-module.gen.js";
@@ -131,47 +131,213 @@ test("copyStats counts the calls and the bytes copied in and out (Note [wasm out
 });
 
 test("whole outputs are written without being read or copied in (Note [wasm output copies])", () => {
-  // [binding, output position, element count, args with the output at its position]: each
-  // call is made twice, first with an output one element longer and filled with NaN (copied in:
-  // a kernel that read its output would leave a NaN), then with a fresh output of exactly the
-  // elements written, which must not be copied in and must get the same values
+  // [binding, outputs as [position, element count, array type (Float32Array when absent)],
+  // args with the outputs at their positions]: each call is made twice, first with outputs one
+  // element longer and filled with NaN (copied in: a kernel that read its output would leave a
+  // NaN), then with fresh outputs of exactly the elements written, which must not be copied in
+  // and must get the same values
   const f = (n: number, seed: number) =>
     Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed) * 0.9);
+  const bits = (n: number, seed: number) =>
+    Uint8Array.from({ length: n }, (_, i) => Number((i * 7 + seed) % 3 === 0));
+  // a window as the geo argument: [h, w, kh, kw, sh, sw, ph, pw, dh, dw] and depth
+  // [d, kd, sd, pd, dd], each output size PyTorch's (every window whole)
+  const out1 = (size: number, k: number, s: number, p: number, d: number) =>
+    Math.floor((size + 2 * p - d * (k - 1) - 1) / s) + 1;
+  const window = (v: number[], [d, kd, sd, pd, dd] = [1, 1, 1, 0, 1]) => {
+    const [h, w, kh, kw, sh, sw, ph, pw, dh, dw] = v;
+    const [oh, ow, od] = [
+      out1(h, kh, sh, ph, dh),
+      out1(w, kw, sw, pw, dw),
+      out1(d, kd, sd, pd, dd),
+    ];
+    return { geo: [...v, oh, ow, d, kd, sd, pd, dd, od], inVol: d * h * w, outVol: od * oh * ow };
+  };
+  // 3-D, strided, padded, dilated (im2col, pooling); 2-D (the direct convolution)
+  const g3 = window([7, 9, 3, 2, 2, 1, 1, 1, 1, 2], [3, 2, 1, 1, 1]);
+  const g2 = window([9, 10, 3, 3, 1, 2, 1, 1, 1, 1]);
+  const pool = window([8, 9, 3, 2, 2, 2, 1, 1, 1, 2], [3, 2, 2, 1, 1]);
+  const kk3 = g3.geo[2] * g3.geo[3] * g3.geo[13];
+  const kk2 = g2.geo[2] * g2.geo[3];
   const s = 24;
   const soft = new Float32Array(3 * 8 * 5);
   wasm.softmax(f(3 * 8 * 5, 1), 0, 3, 8, 5, soft, 0, 0);
-  type Case = [string, number, number, (out: Float32Array) => unknown[]];
+  const maxIdx = new Float64Array(3 * pool.outVol);
+  wasm.maxPool(f(3 * pool.inVol, 2), 0, 3, pool.geo, new Float32Array(3 * pool.outVol), maxIdx);
+  // k x n weights packed in slivers of 16 columns (rnn.ts packWeights)
+  const [pk, pn] = [7, 20];
+  const packed = new Float32Array(32 * pk);
+  wasm.packPanel(f(pk * pn, 3), 0, pk, pn, pn, 1, packed);
+  type Out = Float32Array | Float64Array;
+  type Case = [string, [number, number, typeof Float64Array?][], (o: Out[]) => unknown[]];
   const cases: Case[] = [
     [
       "matmul",
-      10,
-      2 * s * s,
-      (o) => [f(2 * s * s, 1), 0, s * s, s, 1, f(s * s, 2), 0, 0, 1, s, o, 2, s, s, s],
+      [[10, 2 * s * s]],
+      ([o]) => [f(2 * s * s, 1), 0, s * s, s, 1, f(s * s, 2), 0, 0, 1, s, o, 2, s, s, s],
     ],
-    ["reduce", 6, 3 * 5, (o) => [0, f(3 * 7 * 5, 3), 0, 3, 7, 5, o, 0]],
-    ["softmax", 5, 3 * 8 * 5, (o) => [f(3 * 8 * 5, 4), 0, 3, 8, 5, o, 0, 1]],
-    ["softmaxBackward", 7, 3 * 8 * 5, (o) => [f(3 * 8 * 5, 5), 0, soft, 0, 3, 8, 5, o, 0, 0]],
-    ["geluForward", 2, 300, (o) => [f(300, 6), 0, o, 300, 1]],
-    ["geluBackward", 4, 300, (o) => [f(300, 7), 0, f(300, 8), 0, o, 300, 0]],
-    ["ewClamp", 2, 300, (o) => [f(300, 9), 0, o, 300, -0.5, 0.5]],
+    ["reduce", [[6, 3 * 5]], ([o]) => [0, f(3 * 7 * 5, 3), 0, 3, 7, 5, o, 0]],
+    ["cumsum", [[5, 3 * 8 * 5]], ([o]) => [f(3 * 8 * 5, 4), 0, 3, 8, 5, o, 0]],
+    ["cumprod", [[5, 4 * 9]], ([o]) => [f(4 * 9, 5), 0, 4, 9, 1, o, 0]],
+    ["softmax", [[5, 3 * 8 * 5]], ([o]) => [f(3 * 8 * 5, 4), 0, 3, 8, 5, o, 0, 1]],
+    ["softmaxBackward", [[7, 3 * 8 * 5]], ([o]) => [f(3 * 8 * 5, 5), 0, soft, 0, 3, 8, 5, o, 0, 0]],
+    ["geluForward", [[2, 300]], ([o]) => [f(300, 6), 0, o, 300, 1]],
+    ["geluBackward", [[4, 300]], ([o]) => [f(300, 7), 0, f(300, 8), 0, o, 300, 0]],
+    ["ewClamp", [[2, 300]], ([o]) => [f(300, 9), 0, o, 300, -0.5, 0.5]],
+    // [3, 4, 5] from a transposed [5, 4, 3] and a broadcast [4]
+    [
+      "ewBinaryStrided",
+      [[7, 60]],
+      ([o]) => [Binary.Mul, f(60, 10), 0, [1, 3, 12], f(4, 11), 0, [0, 1, 0], o, [3, 4, 5]],
+    ],
+    [
+      "ewWhere",
+      [[9, 60]],
+      ([o]) => [
+        ...[bits(60, 1), 0, [20, 5, 1]],
+        ...[f(60, 12), 0, [1, 3, 12]],
+        ...[f(5, 13), 0, [0, 0, 1]],
+        ...[o, [3, 4, 5]],
+      ],
+    ],
+    [
+      "ewMaskedFill",
+      [[7, 60]],
+      ([o]) => [f(60, 14), 0, [1, 3, 12], bits(20, 2), 0, [0, 5, 1], 0.25, o, [3, 4, 5]],
+    ],
+    // [batch 2][n][inner 3]: n 12 (mixed radix), 9 (odd: n/2 + 1 = 5 bins), 10 (half length)
+    ["fftC2C", [[2, 2 * 2 * 12 * 3]], ([o]) => [f(2 * 2 * 12 * 3, 15), 0, o, 0, 2, 12, 3, 0, 1]],
+    ["fftR2C", [[2, 2 * 2 * 5 * 3]], ([o]) => [f(2 * 9 * 3, 16), 0, o, 0, 2, 9, 3, 1]],
+    ["fftC2R", [[2, 2 * 10 * 3]], ([o]) => [f(2 * 2 * 6 * 3, 17), 0, o, 0, 2, 10, 3, 0.1]],
+    ["im2col", [[4, 2 * kk3 * g3.outVol]], ([o]) => [f(2 * g3.inVol, 18), 0, 2, g3.geo, o]],
+    // N 2, C 4, O 6, 2 groups
+    [
+      "conv2dDirect",
+      [[11, 2 * 6 * g2.outVol]],
+      ([o]) => [
+        f(2 * 4 * g2.inVol, 19),
+        0,
+        2,
+        4,
+        6,
+        2,
+        f(6 * 2 * kk2, 20),
+        0,
+        f(6, 21),
+        0,
+        g2.geo,
+        o,
+      ],
+    ],
+    // lhs [2, 6, oh, ow], rhs [2, 4, h, w], 2 groups: out [2][3][2 * kh * kw]
+    [
+      "convWeightGrad",
+      [[9, 6 * 2 * kk2]],
+      ([o]) => [f(2 * 6 * g2.outVol, 22), 0, f(2 * 4 * g2.inVol, 23), 0, 2, 6, 4, 2, g2.geo, o],
+    ],
+    ["channelSum", [[5, 6]], ([o]) => [f(3 * 6 * 10, 24), 0, 3, 6, 10, o]],
+    [
+      "maxPool",
+      [
+        [4, 3 * pool.outVol],
+        [5, 3 * pool.outVol, Float64Array],
+      ],
+      ([o, i]) => [f(3 * pool.inVol, 25), 0, 3, pool.geo, o, i],
+    ],
+    [
+      "maxPoolBackward",
+      [[5, 3 * pool.inVol]],
+      ([o]) => [f(3 * pool.outVol, 26), maxIdx, 3, pool.inVol, pool.outVol, o],
+    ],
+    [
+      "avgPool",
+      [[6, 3 * pool.outVol]],
+      ([o]) => [f(3 * pool.inVol, 27), 0, 3, pool.geo, 0, 0, o, 0],
+    ],
+    [
+      "adaptiveAvgPool",
+      [[9, 3 * 2 * 4 * 3]],
+      ([o]) => [f(3 * 3 * 7 * 8, 28), 0, 3, 3, 7, 8, 2, 4, 3, o, 0],
+    ],
+    [
+      "layerNormForward",
+      [[9, 5 * 12]],
+      ([o]) => [f(5 * 12, 29), 0, 5, 12, f(12, 30), 0, f(12, 31), 0, 1e-5, o],
+    ],
+    [
+      "layerNormBackward",
+      [
+        [9, 5 * 12],
+        [10, 12],
+        [11, 12],
+      ],
+      ([gx, gw, gb]) => [f(5 * 12, 32), 0, f(5 * 12, 33), 0, 5, 12, f(12, 34), 0, 1e-5, gx, gw, gb],
+    ],
+    // n 3 rows, hidden 5
+    [
+      "lstmCell",
+      [
+        [7, 4 * 3 * 5],
+        [9, 3 * 5],
+        [11, 3 * 5],
+      ],
+      ([gates, c, h]) => [
+        ...[f(60, 35), 0, f(60, 36), 0, f(20, 37), f(15, 38), 0],
+        ...[gates, 0, c, 0, h, 0, 3, 5],
+      ],
+    ],
+    [
+      "lstmCellBackward",
+      [[10, 4 * 3 * 5]],
+      ([dg]) => [
+        ...[f(60, 39).map((v) => 0.5 + 0.5 * v), 0, f(15, 40), 0, f(15, 41), 0, f(15, 42), 0],
+        ...[f(15, 43), f(15, 44), dg, 0, 3, 5],
+      ],
+    ],
+    ["packPanel", [[6, 32 * pk]], ([o]) => [f(pk * pn, 45), 0, pk, pn, 1, pk, o]],
+    ["panelProduct", [[7, 6 * pn]], ([o]) => [f(6 * pk, 46), 0, pk, 6, pk, packed, pn, o, 0]],
   ];
-  for (const [name, at, count, argsOf] of cases) {
-    const padded = new Float32Array(count + 1).fill(NaN);
+  for (const [name, outs, argsOf] of cases) {
+    const padded = outs.map(([, count, T = Float32Array]) => new T(count + 1).fill(NaN));
     wasm[name](...argsOf(padded));
-    const want = padded.subarray(0, count);
-    assert.ok(want.every(Number.isFinite), `${name}: every element written`);
-    const out = new Float32Array(count);
-    const args = argsOf(out);
-    assert.equal(args[at], out, `${name}: the output's position`);
-    const inBytes = args.reduce<number>(
-      (sum, a) => (a instanceof Float32Array && a !== out ? sum + a.byteLength : sum),
-      0,
-    );
+    const want = padded.map((p, k) => p.subarray(0, outs[k][1]));
+    for (const w of want) {
+      assert.ok(w.every(Number.isFinite), `${name}: every element written`);
+      assert.ok(w.length === 0 || w.some((v) => v !== 0), `${name}: real work`);
+    }
+    const fresh = outs.map(([, count, T = Float32Array]) => new T(count));
+    const args = argsOf(fresh);
+    outs.forEach(([at], k) => assert.equal(args[at], fresh[k], `${name}: the output's position`));
+    // the inputs' bytes only (each its own buffer)
+    let inBytes = 0;
+    for (const a of new Set(args))
+      if (ArrayBuffer.isView(a) && !(fresh as unknown[]).includes(a)) inBytes += a.byteLength;
     const before = wasm.copyStats();
     wasm[name](...args);
     const after = wasm.copyStats();
     assert.equal(after.bytesIn - before.bytesIn, inBytes, `${name}: bytes in`);
-    assert.deepEqual(out, new Float32Array(want), name);
+    fresh.forEach((o, k) => assert.deepEqual(o, want[k].slice(), name));
+  }
+  // a pooling backward adds into its output (here positive gradients into ones): copied in
+  const pos = (n: number, seed: number) => f(n, seed).map((v) => v * v + 0.1);
+  for (const [name, args] of [
+    [
+      "avgPool",
+      [pos(3 * pool.outVol, 47), 0, 3, pool.geo, 0, 0, new Float32Array(3 * pool.inVol), 1],
+    ],
+    ["adaptiveAvgPool", [pos(3 * 2 * 4 * 3, 48), 0, 3, 3, 7, 8, 2, 4, 3, new Float32Array(504), 1]],
+  ] as const) {
+    const dst = args[args.length - 2] as Float32Array;
+    dst.fill(1);
+    const before = wasm.copyStats();
+    wasm[name](...args);
+    const after = wasm.copyStats();
+    assert.equal(
+      after.bytesIn - before.bytesIn,
+      (args[0] as Float32Array).byteLength + dst.byteLength,
+      name,
+    );
+    assert.ok(dst.every((v) => v >= 1) && dst.some((v) => v !== 1), `${name}: added into dst`);
   }
 });
 

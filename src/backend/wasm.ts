@@ -114,57 +114,145 @@ export const WRITES: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
- * Note [wasm output copies]: the bindings whose output the kernel writes whole, as [output,
- * the arguments whose product is the element count, output offset or null], by argument name:
- * when the output array is exactly the elements written (offset 0) and shares its ArrayBuffer
+ * Note [wasm output copies]: the outputs a kernel writes whole, by binding, each as [output,
+ * the factors of its element count, the arguments that must be 0], by argument name: when the
+ * output array is exactly the elements written (the listed arguments 0: its offset, or a
+ * backward flag under which the kernel adds into the output instead) and shares its ArrayBuffer
  * with no other argument, its old contents are never read, so it is not copied in (Note [wasm
- * copies]), only back. A new tensor's array is fresh memory in a browser (Note [wasm buffer
- * pool]): copying it in read every page before the copy back wrote it, measured in Chromium
- * here as 15-25% on top of writing a fresh 4 MB array; for matmul 256 forward and backward, a
- * third of the bytes copied in were its three fresh outputs (3.7 -> 2.6 ms a step).
+ * copies]), only back. A factor is a number, an int argument, an int[] argument (the product of
+ * its entries), a field of the geo argument ("geo.oh", window.h's order), or a function of int
+ * arguments by name where the count is no product of arguments. Listed are the kernels that
+ * store every element of that range on every path (empty sizes included) before any read of it
+ * (maxPoolBackward zeroes its planes first, then adds into them); never an in-place update or an
+ * optimizer step. A new tensor's array is fresh memory in a browser (Note [wasm buffer pool]):
+ * copying it in read every page before the copy back wrote it, measured in Chromium here as
+ * 15-25% on top of writing a fresh 4 MB array; for matmul 256 forward and backward, a third of
+ * the bytes copied in were its three fresh outputs (3.7 -> 2.6 ms a step).
  */
-const WRITES_WHOLE: Readonly<Record<string, readonly [string, readonly string[], string | null]>> =
-  {
-    ewUnary: ["out", ["n"], null],
-    ewBinary: ["out", ["n"], "outOff"],
-    ewPowBackward: ["out", ["n"], null],
-    ewActivationBackward: ["out", ["n"], null],
-    ewClamp: ["out", ["n"], null],
-    geluForward: ["out", ["n"], null],
-    geluBackward: ["out", ["n"], null],
-    // out[batch, m, n]
-    matmul: ["out", ["batch", "m", "n"], null],
-    // out[outer, inner] at outOff
-    reduce: ["out", ["outer", "inner"], "outOff"],
-    // out[outer, n, inner] at outOff
-    softmax: ["out", ["outer", "n", "inner"], "outOff"],
-    softmaxBackward: ["out", ["outer", "n", "inner"], "outOff"],
-  };
+const WRITES_WHOLE: Readonly<Record<string, readonly Whole[]>> = {
+  ewUnary: [["out", ["n"], []]],
+  ewBinary: [["out", ["n"], ["outOff"]]],
+  // out: contiguous of `shape`
+  ewBinaryStrided: [["out", ["shape"], []]],
+  ewPowBackward: [["out", ["n"], []]],
+  ewActivationBackward: [["out", ["n"], []]],
+  ewClamp: [["out", ["n"], []]],
+  ewWhere: [["out", ["shape"], []]],
+  ewMaskedFill: [["out", ["shape"], []]],
+  // out[outer, inner] at outOff
+  reduce: [["out", ["outer", "inner"], ["outOff"]]],
+  // out[outer, n, inner] at outOff
+  cumsum: [["out", ["outer", "n", "inner"], ["outOff"]]],
+  cumprod: [["out", ["outer", "n", "inner"], ["outOff"]]],
+  softmax: [["out", ["outer", "n", "inner"], ["outOff"]]],
+  softmaxBackward: [["out", ["outer", "n", "inner"], ["outOff"]]],
+  // out[batch, m, n]
+  matmul: [["out", ["batch", "m", "n"], []]],
+  // [batch][n][inner] complex values (fftR2C: n/2 + 1 of them), or reals (fftC2R), at outOff
+  fftC2C: [["out", [2, "batch", "n", "inner"], ["outOff"]]],
+  fftR2C: [["out", [2, "batch", (v) => Math.floor(v("n") / 2) + 1, "inner"], ["outOff"]]],
+  fftC2R: [["out", ["batch", "n", "inner"], ["outOff"]]],
+  // cols[c*kd*kh*kw][od*oh*ow]
+  im2col: [["cols", ["c", "geo.kd", "geo.kh", "geo.kw", "geo.od", "geo.oh", "geo.ow"], []]],
+  // out[N, O, oh, ow] (a 2-D window)
+  conv2dDirect: [["out", ["N", "O", "geo.oh", "geo.ow"], []]],
+  // out[G][lhsC/G][rhsC/G * kh * kw]
+  convWeightGrad: [["out", ["lhsC", (v) => v("rhsC") / v("G"), "geo.kh", "geo.kw"], []]],
+  channelSum: [["out", ["C"], []]],
+  // out and indices [planes, od, oh, ow]
+  maxPool: [
+    ["out", ["planes", "geo.od", "geo.oh", "geo.ow"], []],
+    ["indices", ["planes", "geo.od", "geo.oh", "geo.ow"], []],
+  ],
+  maxPoolBackward: [["out", ["planes", "inSize"], []]],
+  // the forward's dst[planes, od, oh, ow]; the backward adds into dst
+  avgPool: [["dst", ["planes", "geo.od", "geo.oh", "geo.ow"], ["backward"]]],
+  adaptiveAvgPool: [["dst", ["planes", "od", "oh", "ow"], ["backward"]]],
+  geluForward: [["out", ["n"], []]],
+  geluBackward: [["out", ["n"], []]],
+  layerNormForward: [["out", ["rows", "D"], []]],
+  layerNormBackward: [
+    ["gx", ["rows", "D"], []],
+    ["gw", ["D"], []],
+    ["gb", ["D"], []],
+  ],
+  // gates[n, 4, hidden], c and h [n, hidden], each at its offset
+  lstmCell: [
+    ["gates", [4, "n", "hidden"], ["gOff"]],
+    ["c", ["n", "hidden"], ["cOff"]],
+    ["h", ["n", "hidden"], ["hOff"]],
+  ],
+  // dg[n, 4, hidden] at dgOff (dc is updated in place)
+  lstmCellBackward: [["dg", [4, "n", "hidden"], ["dgOff"]]],
+  // slivers of 16 columns (kNR, native/rnn.cc; rnn.ts packWeights), zero-padded, k rows each
+  packPanel: [["packed", [(v) => Math.ceil(v("n") / 16) * 16, "k"], []]],
+  // out[m, n] at outOff
+  panelProduct: [["out", ["m", "n"], ["outOff"]]],
+};
 
-/** Note [wasm output copies] by argument position: [output, count factors, offset or -1]. */
-type WholeOutput = readonly [number, readonly number[], number];
+/** One output of Note [wasm output copies]: [output, count factors, arguments that must be 0]. */
+type Whole = readonly [string, readonly Factor[], readonly string[]];
 
-/** A binding's WRITES_WHOLE entry as argument positions (its argument names, in order). */
-function wholeOutput(name: string, argNames: readonly string[]): WholeOutput | null {
-  const entry = WRITES_WHOLE[name];
-  if (entry === undefined) return null;
-  const at = (a: string): number => {
-    const i = argNames.indexOf(a);
-    if (i < 0) throw new Error(`WRITES_WHOLE: ${name} has no argument ${a}`);
-    return i;
-  };
-  return [at(entry[0]), entry[1].map(at), entry[2] === null ? -1 : at(entry[2])];
+/** A factor of a whole output's element count (Note [wasm output copies]). */
+type Factor = number | string | ((int: (name: string) => number) => number);
+
+/** The fields of a `geo` argument, in order (window.h, window.ts geoArray). */
+const GEO_FIELDS = "h w kh kw sh sw ph pw dh dw oh ow d kd sd pd dd od".split(" ");
+
+/** Note [wasm output copies] by argument position: the output, its count, what must be 0. */
+interface WholeOutput {
+  readonly at: number;
+  readonly count: (args: readonly unknown[]) => number;
+  readonly zero: readonly number[];
 }
 
-/** The elements a whole-output binding writes: the product of its count arguments. */
-function wholeCount(args: readonly unknown[], factors: readonly number[]): number {
-  let count = 1;
-  for (const i of factors) {
-    const v = args[i];
-    if (typeof v !== "number") return -1;
-    count *= v;
-  }
-  return count;
+/** The product of an int[] argument's entries (NaN for anything else). */
+function product(v: unknown): number {
+  if (!Array.isArray(v)) return NaN;
+  let p = 1;
+  for (const x of v as unknown[]) p *= typeof x === "number" ? x : NaN;
+  return p;
+}
+
+/** A binding's WRITES_WHOLE entries by argument position (its arguments and kinds, in order). */
+function wholeOutputs(
+  name: string,
+  args: readonly (readonly [string, ArgKind])[],
+): readonly WholeOutput[] {
+  const at = (a: string, kinds: readonly ArgKind[]): number => {
+    const i = args.findIndex(([n]) => n === a);
+    if (i < 0 || !kinds.includes(args[i][1]))
+      throw new Error(`WRITES_WHOLE: ${name} has no ${kinds.join(" or ")} argument ${a}`);
+    return i;
+  };
+  const num = (v: unknown): number => (typeof v === "number" ? v : NaN);
+  const factor = (f: Factor): ((args: readonly unknown[]) => number) => {
+    if (typeof f === "number") return () => f;
+    if (typeof f === "function") {
+      // (the names checked once here, each read as 1)
+      f((a) => (at(a, ["int"]), 1));
+      const pos = new Map(args.map(([a], i) => [a, i]));
+      return (v) => f((a) => num(v[pos.get(a) ?? -1]));
+    }
+    if (f.startsWith("geo.")) {
+      const i = at("geo", ["geo"]);
+      const k = GEO_FIELDS.indexOf(f.slice(4));
+      if (k < 0) throw new Error(`WRITES_WHOLE: ${name}: no window field ${f}`);
+      return (v) => num((v[i] as unknown[] | undefined)?.[k]);
+    }
+    const i = at(f, ["int", "int[]"]);
+    return args[i][1] === "int" ? (v) => num(v[i]) : (v) => product(v[i]);
+  };
+  return (WRITES_WHOLE[name] ?? []).map(([out, factors, zero]) => {
+    if (!(WRITES[name] ?? []).includes(out))
+      throw new Error(`WRITES_WHOLE: ${name} does not write ${out}`);
+    const parts = factors.map(factor);
+    return {
+      at: at(out, ["float", "float?", "f64", "typed"]),
+      count: (v) => parts.reduce((c, p) => c * p(v), 1),
+      zero: zero.map((z) => at(z, ["int"])),
+    };
+  });
 }
 
 interface Exports {
@@ -429,10 +517,7 @@ export function loadWasm(options: WasmOptions = {}): WasmBindings {
         name,
         args.map(([, k]) => k),
         args.map(([a]) => writes.includes(a)),
-        wholeOutput(
-          name,
-          args.map(([a]) => a),
-        ),
+        wholeOutputs(name, args),
       );
     }
   }
@@ -532,7 +617,7 @@ function wasmCall(
   name: string,
   kinds: readonly ArgKind[],
   written: readonly boolean[],
-  whole: WholeOutput | null,
+  whole: readonly WholeOutput[],
 ): (...args: unknown[]) => void {
   const nArgs = kinds.length;
   // per call, reused: the spans (one per ArrayBuffer) and where each argument's array lies
@@ -544,6 +629,8 @@ function wasmCall(
   const spanRead: boolean[] = [];
   const spanAt: number[] = [];
   const argSpan: number[] = new Array<number>(nArgs).fill(-1);
+  // the whole outputs of this call (Note [wasm output copies]), by argument position
+  const notRead: boolean[] = new Array<boolean>(nArgs).fill(false);
   return (...args: unknown[]) => {
     const ex = inst.ex;
     const stats = inst.stats;
@@ -551,16 +638,11 @@ function wasmCall(
     const n = Math.min(args.length, inst.maxArgs);
     let spans = 0;
     let intWords = 0;
-    // the output the kernel writes whole, when it is exactly the elements written
-    let wholeOut = -1;
-    if (whole !== null) {
-      const o = args[whole[0]] as View | undefined;
-      if (
-        ArrayBuffer.isView(o) &&
-        o.length === wholeCount(args, whole[1]) &&
-        (whole[2] < 0 || args[whole[2]] === 0)
-      )
-        wholeOut = whole[0];
+    // the outputs the kernel writes whole, where each is exactly the elements written
+    for (const w of whole) {
+      const o = args[w.at] as View | undefined;
+      notRead[w.at] =
+        ArrayBuffer.isView(o) && o.length === w.count(args) && w.zero.every((z) => args[z] === 0);
     }
     for (let i = 0; i < n; i++) {
       argSpan[i] = -1;
@@ -570,7 +652,7 @@ function wasmCall(
         const lo = a.byteOffset;
         const hi = lo + a.byteLength;
         const w = written[i] === true;
-        const r = i !== wholeOut;
+        const r = notRead[i] !== true;
         let s = 0;
         while (s < spans && spanBuf[s] !== buf) s++;
         if (s === spans) {
