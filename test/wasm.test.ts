@@ -341,6 +341,98 @@ test("whole outputs are written without being read or copied in (Note [wasm outp
   }
 });
 
+test("arrays a kernel touches a range of go in and out as that range (Note [wasm ranges])", () => {
+  // each row's call is made with tight arrays (offsets 0, exact lengths), then with every array
+  // placed at an offset inside a NaN-padded larger one: the module must copy the same bytes in,
+  // give the same elements in the ranges, and leave the padding alone
+  const pad = 37;
+  const gen = (n: number, seed: number) =>
+    Float32Array.from({ length: n }, (_, i) => Math.cos(i * 0.61 + seed) * 0.8);
+  // a 2-D window [h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow] one plane deep
+  const geo = [6, 7, 3, 2, 1, 2, 1, 0, 1, 1, 6, 3, 1, 1, 1, 0, 1, 1];
+  // place: an array with an offset argument; keep: one without (written from index 0)
+  type Place = (a: Float32Array) => [Float32Array, number];
+  type Keep = (a: Float32Array) => Float32Array;
+  const rows: [string, (place: Place, keep: Keep) => unknown[]][] = [
+    [
+      "matmul",
+      (p, k) => {
+        const [a, aOff] = p(gen(60, 1));
+        const [b, bOff] = p(gen(48, 2));
+        const o = k(new Float32Array(40));
+        // a [2, 5, 6] row-major, b [2][6 x 4] read transposed, out [2, 5, 4]
+        return [a, aOff, 30, 6, 1, b, bOff, 24, 1, 6, o, 2, 5, 6, 4];
+      },
+    ],
+    [
+      "lstmCell",
+      (p) => {
+        const [sc, sOff] = p(gen(48, 3));
+        const [gi, giOff] = p(gen(48, 4));
+        const [cp, cpOff] = p(gen(12, 5));
+        const [gates, gOff] = p(new Float32Array(48));
+        const [c, cOff] = p(new Float32Array(12));
+        const [h, hOff] = p(new Float32Array(12));
+        return [sc, sOff, gi, giOff, null, cp, cpOff, gates, gOff, c, cOff, h, hOff, 3, 4];
+      },
+    ],
+    [
+      "im2col",
+      (p, k) => {
+        const [x, xOff] = p(gen(2 * 42, 6));
+        const cols = k(new Float32Array(2 * 6 * 18));
+        return [x, xOff, 2, geo, cols];
+      },
+    ],
+    [
+      "col2im",
+      (p, k) => {
+        const cols = k(gen(2 * 6 * 18, 7));
+        const [out, outOff] = p(gen(2 * 42, 8));
+        return [cols, 2, geo, out, outOff];
+      },
+    ],
+    [
+      "stridedCopy",
+      (p) => {
+        // src read as [3, 4] with strides [1, 5]: 18 elements reached
+        const [src, srcOff] = p(gen(18, 9));
+        const [dst, dstOff] = p(new Float32Array(12));
+        return [src, srcOff, [1, 5], dst, dstOff, [4, 1], [3, 4]];
+      },
+    ],
+  ];
+  for (const [name, argsOf] of rows) {
+    const tight: Float32Array[] = [];
+    const tightArgs = argsOf(
+      (a) => (tight.push(a), [a, 0]),
+      (a) => (tight.push(a), a),
+    );
+    const c0 = wasm.copyStats();
+    wasm[name](...tightArgs);
+    const c1 = wasm.copyStats();
+    const placed: [Float32Array, number, number][] = [];
+    const placedArgs = argsOf(
+      (a) => {
+        const big = new Float32Array(a.length + 2 * pad).fill(NaN);
+        big.set(a, pad);
+        placed.push([big, pad, a.length]);
+        return [big, pad];
+      },
+      (a) => (placed.push([a, 0, a.length]), a),
+    );
+    wasm[name](...placedArgs);
+    const c2 = wasm.copyStats();
+    assert.equal(c2.bytesIn - c1.bytesIn, c1.bytesIn - c0.bytesIn, `${name}: bytes in`);
+    assert.equal(c2.bytesOut - c1.bytesOut, c1.bytesOut - c0.bytesOut, `${name}: bytes out`);
+    placed.forEach(([big, off, len], i) => {
+      assert.deepEqual(big.subarray(off, off + len), tight[i], `${name}: array ${i}`);
+      assert.ok(big.subarray(0, off).every(Number.isNaN), `${name}: array ${i}'s head`);
+      assert.ok(big.subarray(off + len).every(Number.isNaN), `${name}: array ${i}'s tail`);
+    });
+  }
+});
+
 test("the warm-up calls (Note [wasm warm-up]) run on a later task, only where asked", async () => {
   // Node compiles the module optimised up front: no warm-up by default
   assert.equal(await loadWasm({ threads: 1 }).warmedUp, 0);

@@ -255,6 +255,150 @@ function wholeOutputs(
   });
 }
 
+/**
+ * Note [wasm ranges]: a call copies each array argument in whole (Note [wasm copies]), yet many
+ * kernels touch only a range of theirs: an LSTM's cell at one time step reads and writes one
+ * step of arrays that hold the whole sequence, a convolution's per-image products and im2col
+ * read one image of the batch, a strided copy one view of its storage. Called once per step or
+ * image, the whole-array copies grew with the square of the sequence or batch (the LSTM
+ * workload on the module: 1.8 GB copied in per training step, for ~10 MB of data). So for the
+ * bindings listed here, each array argument whose kernel reads or writes only the `extent`
+ * elements from its offset argument is passed to the module as the view of that range, its
+ * offset as 0; the kernel sees the same elements at the same indices relative to the offset, and
+ * the written ones go back to the caller's array (a view shares its buffer). An extent is the
+ * reach of a strided walk, 1 + sum((size - 1) * stride), or a plain count; a call whose range
+ * does not fit its array (or whose strides are negative) is passed unchanged, so the kernel's
+ * own bounds check still reports it.
+ */
+const RANGES: Readonly<Record<string, readonly Range[]>> = {
+  matmul: [
+    ["a", "aOff", (v) => reach(v, ["batch", "m", "k"], ["aBatch", "aRow", "aCol"])],
+    ["b", "bOff", (v) => reach(v, ["batch", "k", "n"], ["bBatch", "bRow", "bCol"])],
+  ],
+  // a[m, k] with row stride lda; out[m, n]
+  panelProduct: [
+    ["a", "aOff", (v) => reach(v, ["m", "k"], ["lda", 1])],
+    ["out", "outOff", (v) => v.int("m") * v.int("n")],
+  ],
+  // gates [n, 4, hidden]; the states [n, hidden]
+  lstmCell: [
+    ["s", "sOff", (v) => 4 * v.int("n") * v.int("hidden")],
+    ["gi", "giOff", (v) => 4 * v.int("n") * v.int("hidden")],
+    ["cp", "cpOff", (v) => v.int("n") * v.int("hidden")],
+    ["gates", "gOff", (v) => 4 * v.int("n") * v.int("hidden")],
+    ["c", "cOff", (v) => v.int("n") * v.int("hidden")],
+    ["h", "hOff", (v) => v.int("n") * v.int("hidden")],
+  ],
+  lstmCellBackward: [
+    ["gates", "gOff", (v) => 4 * v.int("n") * v.int("hidden")],
+    ["c", "cOff", (v) => v.int("n") * v.int("hidden")],
+    ["cp", "cpOff", (v) => v.int("n") * v.int("hidden")],
+    ["dh", "dhOff", (v) => v.int("n") * v.int("hidden")],
+    ["dhx", null, (v) => v.int("n") * v.int("hidden")],
+    ["dc", null, (v) => v.int("n") * v.int("hidden")],
+    ["dg", "dgOff", (v) => 4 * v.int("n") * v.int("hidden")],
+  ],
+  // c input volumes [c, d, h, w]
+  im2col: [["x", "xOff", (v) => v.int("c") * v.geo("d") * v.geo("h") * v.geo("w")]],
+  col2im: [["out", "outOff", (v) => v.int("c") * v.geo("d") * v.geo("h") * v.geo("w")]],
+  stridedCopy: [
+    ["src", "srcOff", (v) => reach(v, "shape", "srcStrides")],
+    ["dst", "dstOff", (v) => reach(v, "shape", "dstStrides")],
+  ],
+  ewBinaryStrided: [
+    ["a", "aOff", (v) => reach(v, "shape", "aStrides")],
+    ["b", "bOff", (v) => reach(v, "shape", "bStrides")],
+  ],
+};
+
+/** One array of Note [wasm ranges]: [array, its offset argument or null (0), extent]. */
+type Range = readonly [string, string | null, (v: RangeArgs) => number];
+
+/** A call's int, int[] and window arguments by name, for Note [wasm ranges]. */
+interface RangeArgs {
+  int(name: string): number;
+  ints(name: string): readonly number[];
+  geo(field: string): number;
+}
+
+/**
+ * The elements a strided walk reaches from its first one: 1 + sum((size - 1) * stride), 0 when a
+ * size is 0, NaN for a negative stride. Sizes and strides are int arguments or numbers, or one
+ * int[] argument each.
+ */
+function reach(
+  v: RangeArgs,
+  sizes: readonly string[] | string,
+  strides: readonly (string | number)[] | string,
+): number {
+  const ss = typeof sizes === "string" ? v.ints(sizes) : sizes.map((x) => v.int(x));
+  const st =
+    typeof strides === "string"
+      ? v.ints(strides)
+      : strides.map((x) => (typeof x === "number" ? x : v.int(x)));
+  if (ss.length !== st.length) return NaN;
+  let r = 1;
+  for (let i = 0; i < ss.length; i++) {
+    if (ss[i] === 0) return 0;
+    if (!(st[i] >= 0)) return NaN;
+    r += (ss[i] - 1) * st[i];
+  }
+  return r;
+}
+
+/** Note [wasm ranges] by argument position. */
+interface ArgRange {
+  readonly at: number;
+  readonly off: number;
+  readonly extent: (args: readonly unknown[]) => number;
+}
+
+/** A binding's RANGES entries by argument position (its arguments and kinds, in order). */
+function argRanges(
+  name: string,
+  args: readonly (readonly [string, ArgKind])[],
+): readonly ArgRange[] {
+  const pos = new Map(args.map(([a], i) => [a, i]));
+  const at = (a: string, kinds: readonly ArgKind[]): number => {
+    const i = pos.get(a) ?? -1;
+    if (i < 0 || !kinds.includes(args[i][1]))
+      throw new Error(`RANGES: ${name} has no ${kinds.join(" or ")} argument ${a}`);
+    return i;
+  };
+  const geoAt = pos.get("geo") ?? -1;
+  const reader = (call: readonly unknown[]): RangeArgs => ({
+    int: (a) => {
+      const x = call[at(a, ["int"])];
+      return typeof x === "number" ? x : NaN;
+    },
+    ints: (a) => {
+      const x = call[at(a, ["int[]"])];
+      return Array.isArray(x) ? (x as number[]) : [NaN];
+    },
+    geo: (f) => {
+      const k = GEO_FIELDS.indexOf(f);
+      const g = call[geoAt] as unknown[] | undefined;
+      return k >= 0 && geoAt >= 0 && typeof g?.[k] === "number" ? (g[k] as number) : NaN;
+    },
+  });
+  // (each extent's names checked once here, against the signature)
+  const check: RangeArgs = {
+    int: (a) => (at(a, ["int"]), 1),
+    ints: (a) => (at(a, ["int[]"]), [1]),
+    geo: (f) => {
+      if (geoAt < 0 || !GEO_FIELDS.includes(f))
+        throw new Error(`RANGES: ${name}: no window field ${f}`);
+      return 1;
+    },
+  };
+  for (const [, , extent] of RANGES[name] ?? []) extent(check);
+  return (RANGES[name] ?? []).map(([arr, off, extent]) => ({
+    at: at(arr, ["float", "float?", "f64", "typed"]),
+    off: off === null ? -1 : at(off, ["int"]),
+    extent: (call) => extent(reader(call)),
+  }));
+}
+
 interface Exports {
   memory: WebAssembly.Memory;
   _initialize(): void;
@@ -518,6 +662,7 @@ export function loadWasm(options: WasmOptions = {}): WasmBindings {
         args.map(([, k]) => k),
         args.map(([a]) => writes.includes(a)),
         wholeOutputs(name, args),
+        argRanges(name, args),
       );
     }
   }
@@ -618,6 +763,7 @@ function wasmCall(
   kinds: readonly ArgKind[],
   written: readonly boolean[],
   whole: readonly WholeOutput[],
+  ranges: readonly ArgRange[],
 ): (...args: unknown[]) => void {
   const nArgs = kinds.length;
   // per call, reused: the spans (one per ArrayBuffer) and where each argument's array lies
@@ -638,6 +784,25 @@ function wasmCall(
     const n = Math.min(args.length, inst.maxArgs);
     let spans = 0;
     let intWords = 0;
+    // the arrays the kernel touches a range of, as views of that range (Note [wasm ranges])
+    for (const r of ranges) {
+      const v = args[r.at] as View | null | undefined;
+      if (!ArrayBuffer.isView(v)) continue;
+      const off = r.off < 0 ? 0 : args[r.off];
+      const count = r.extent(args);
+      if (
+        typeof off === "number" &&
+        Number.isInteger(off) &&
+        off >= 0 &&
+        Number.isInteger(count) &&
+        count > 0 &&
+        off + count <= v.length &&
+        count < v.length
+      ) {
+        args[r.at] = (v as unknown as Float32Array).subarray(off, off + count);
+        if (r.off >= 0) args[r.off] = 0;
+      }
+    }
     // the outputs the kernel writes whole, where each is exactly the elements written
     for (const w of whole) {
       const o = args[w.at] as View | undefined;
