@@ -15,7 +15,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { URL, fileURLToPath } from "node:url";
-import { TORCH_CONFIGS, TORCH_PY, fastest, torchEnv } from "./lib/pytorch.mjs";
+import { TORCH_CONFIGS, TORCH_PY, bestCoreType, fastest, torchEnv } from "./lib/pytorch.mjs";
 
 const benchDir = fileURLToPath(new URL(".", import.meta.url));
 const peersDir = benchDir + "peers/";
@@ -296,6 +296,9 @@ console.log(
     (m.loadAverage[0] > m.nproc / 2 ? " — other work shared the CPUs; figures are noisy" : ""),
 );
 for (const [k, v] of Object.entries(installNotes)) console.log(`- install, ${k}: ${v}`);
+// (Note [OpenBLAS core type], bench/lib/pytorch.mjs)
+m.openblasCoreType = bestCoreType() ?? "unset";
+console.log(`- PyTorch's OpenBLAS kernels: OPENBLAS_CORETYPE ${m.openblasCoreType}`);
 for (const n of notes) console.log(`- ${n}`);
 
 const json = {
