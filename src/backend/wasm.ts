@@ -115,89 +115,162 @@ export const WRITES: Readonly<Record<string, readonly string[]>> = {
 
 /**
  * Note [wasm output copies]: the outputs a kernel writes whole, by binding, each as [output,
- * the factors of its element count, the arguments that must be 0], by argument name: when the
- * output array is exactly the elements written (the listed arguments 0: its offset, or a
- * backward flag under which the kernel adds into the output instead) and shares its ArrayBuffer
- * with no other argument, its old contents are never read, so it is not copied in (Note [wasm
- * copies]), only back. A factor is a number, an int argument, an int[] argument (the product of
- * its entries), a field of the geo argument ("geo.oh", window.h's order), or a function of int
- * arguments by name where the count is no product of arguments. Listed are the kernels that
- * store every element of that range on every path (empty sizes included) before any read of it
- * (maxPoolBackward zeroes its planes first, then adds into them); never an in-place update or an
- * optimizer step. A new tensor's array is fresh memory in a browser (Note [wasm buffer pool]):
+ * its element count, the arguments that must be 0], by argument name: when the output array is
+ * exactly the elements written (the listed arguments 0: its offset, or a backward flag under
+ * which the kernel adds into the output instead) and shares its ArrayBuffer with no other
+ * argument, its old contents are never read, so it is not copied in (Note [wasm copies]), only
+ * back. A count is a function of the call's int, int[] and window arguments by name
+ * (`CallArgs`, shared with Note [wasm ranges]; its names are checked against the signature at
+ * load). Listed are the kernels that store every element of that range on every path (empty
+ * sizes included) before any read of it (maxPoolBackward zeroes its planes first, then adds
+ * into them); never an in-place update or an optimizer step. A new tensor's array is fresh memory in a browser (Note [wasm buffer pool]):
  * copying it in read every page before the copy back wrote it, measured in Chromium here as
  * 15-25% on top of writing a fresh 4 MB array; for matmul 256 forward and backward, a third of
  * the bytes copied in were its three fresh outputs (3.7 -> 2.6 ms a step).
  */
 const WRITES_WHOLE: Readonly<Record<string, readonly Whole[]>> = {
-  ewUnary: [["out", ["n"], []]],
-  ewBinary: [["out", ["n"], ["outOff"]]],
+  ewUnary: [["out", ints("n"), []]],
+  ewBinary: [["out", ints("n"), ["outOff"]]],
   // out: contiguous of `shape`
-  ewBinaryStrided: [["out", ["shape"], []]],
-  ewPowBackward: [["out", ["n"], []]],
-  ewActivationBackward: [["out", ["n"], []]],
-  ewClamp: [["out", ["n"], []]],
-  ewWhere: [["out", ["shape"], []]],
-  ewMaskedFill: [["out", ["shape"], []]],
+  ewBinaryStrided: [["out", (v) => product(v.ints("shape")), []]],
+  ewPowBackward: [["out", ints("n"), []]],
+  ewActivationBackward: [["out", ints("n"), []]],
+  ewClamp: [["out", ints("n"), []]],
+  ewWhere: [["out", (v) => product(v.ints("shape")), []]],
+  ewMaskedFill: [["out", (v) => product(v.ints("shape")), []]],
   // out[outer, inner] at outOff
-  reduce: [["out", ["outer", "inner"], ["outOff"]]],
+  reduce: [["out", ints("outer", "inner"), ["outOff"]]],
   // out[outer, n, inner] at outOff
-  cumsum: [["out", ["outer", "n", "inner"], ["outOff"]]],
-  cumprod: [["out", ["outer", "n", "inner"], ["outOff"]]],
-  softmax: [["out", ["outer", "n", "inner"], ["outOff"]]],
-  softmaxBackward: [["out", ["outer", "n", "inner"], ["outOff"]]],
+  cumsum: [["out", ints("outer", "n", "inner"), ["outOff"]]],
+  cumprod: [["out", ints("outer", "n", "inner"), ["outOff"]]],
+  softmax: [["out", ints("outer", "n", "inner"), ["outOff"]]],
+  softmaxBackward: [["out", ints("outer", "n", "inner"), ["outOff"]]],
   // out[batch, m, n]
-  matmul: [["out", ["batch", "m", "n"], []]],
+  matmul: [["out", ints("batch", "m", "n"), []]],
   // [batch][n][inner] complex values (fftR2C: n/2 + 1 of them), or reals (fftC2R), at outOff
-  fftC2C: [["out", [2, "batch", "n", "inner"], ["outOff"]]],
-  fftR2C: [["out", [2, "batch", (v) => Math.floor(v("n") / 2) + 1, "inner"], ["outOff"]]],
-  fftC2R: [["out", ["batch", "n", "inner"], ["outOff"]]],
+  fftC2C: [["out", (v) => 2 * ints("batch", "n", "inner")(v), ["outOff"]]],
+  fftR2C: [
+    [
+      "out",
+      (v) => 2 * v.int("batch") * (Math.floor(v.int("n") / 2) + 1) * v.int("inner"),
+      ["outOff"],
+    ],
+  ],
+  fftC2R: [["out", ints("batch", "n", "inner"), ["outOff"]]],
   // cols[c*kd*kh*kw][od*oh*ow]
-  im2col: [["cols", ["c", "geo.kd", "geo.kh", "geo.kw", "geo.od", "geo.oh", "geo.ow"], []]],
+  im2col: [["cols", (v) => v.int("c") * geo(v, "kd", "kh", "kw", "od", "oh", "ow"), []]],
   // out[N, O, oh, ow] (a 2-D window)
-  conv2dDirect: [["out", ["N", "O", "geo.oh", "geo.ow"], []]],
+  conv2dDirect: [["out", (v) => v.int("N") * v.int("O") * geo(v, "oh", "ow"), []]],
   // out[G][lhsC/G][rhsC/G * kh * kw]
-  convWeightGrad: [["out", ["lhsC", (v) => v("rhsC") / v("G"), "geo.kh", "geo.kw"], []]],
-  channelSum: [["out", ["C"], []]],
+  convWeightGrad: [
+    ["out", (v) => v.int("lhsC") * (v.int("rhsC") / v.int("G")) * geo(v, "kh", "kw"), []],
+  ],
+  channelSum: [["out", ints("C"), []]],
   // out and indices [planes, od, oh, ow]
   maxPool: [
-    ["out", ["planes", "geo.od", "geo.oh", "geo.ow"], []],
-    ["indices", ["planes", "geo.od", "geo.oh", "geo.ow"], []],
+    ["out", (v) => v.int("planes") * geo(v, "od", "oh", "ow"), []],
+    ["indices", (v) => v.int("planes") * geo(v, "od", "oh", "ow"), []],
   ],
-  maxPoolBackward: [["out", ["planes", "inSize"], []]],
+  maxPoolBackward: [["out", ints("planes", "inSize"), []]],
   // the forward's dst[planes, od, oh, ow]; the backward adds into dst
-  avgPool: [["dst", ["planes", "geo.od", "geo.oh", "geo.ow"], ["backward"]]],
-  adaptiveAvgPool: [["dst", ["planes", "od", "oh", "ow"], ["backward"]]],
-  geluForward: [["out", ["n"], []]],
-  geluBackward: [["out", ["n"], []]],
-  layerNormForward: [["out", ["rows", "D"], []]],
+  avgPool: [["dst", (v) => v.int("planes") * geo(v, "od", "oh", "ow"), ["backward"]]],
+  adaptiveAvgPool: [["dst", ints("planes", "od", "oh", "ow"), ["backward"]]],
+  geluForward: [["out", ints("n"), []]],
+  geluBackward: [["out", ints("n"), []]],
+  layerNormForward: [["out", ints("rows", "D"), []]],
   layerNormBackward: [
-    ["gx", ["rows", "D"], []],
-    ["gw", ["D"], []],
-    ["gb", ["D"], []],
+    ["gx", ints("rows", "D"), []],
+    ["gw", ints("D"), []],
+    ["gb", ints("D"), []],
   ],
   // gates[n, 4, hidden], c and h [n, hidden], each at its offset
   lstmCell: [
-    ["gates", [4, "n", "hidden"], ["gOff"]],
-    ["c", ["n", "hidden"], ["cOff"]],
-    ["h", ["n", "hidden"], ["hOff"]],
+    ["gates", (v) => 4 * ints("n", "hidden")(v), ["gOff"]],
+    ["c", ints("n", "hidden"), ["cOff"]],
+    ["h", ints("n", "hidden"), ["hOff"]],
   ],
   // dg[n, 4, hidden] at dgOff (dc is updated in place)
-  lstmCellBackward: [["dg", [4, "n", "hidden"], ["dgOff"]]],
+  lstmCellBackward: [["dg", (v) => 4 * ints("n", "hidden")(v), ["dgOff"]]],
   // slivers of 16 columns (kNR, native/rnn.cc; rnn.ts packWeights), zero-padded, k rows each
-  packPanel: [["packed", [(v) => Math.ceil(v("n") / 16) * 16, "k"], []]],
+  packPanel: [["packed", (v) => Math.ceil(v.int("n") / 16) * 16 * v.int("k"), []]],
   // out[m, n] at outOff
-  panelProduct: [["out", ["m", "n"], ["outOff"]]],
+  panelProduct: [["out", ints("m", "n"), ["outOff"]]],
 };
 
-/** One output of Note [wasm output copies]: [output, count factors, arguments that must be 0]. */
-type Whole = readonly [string, readonly Factor[], readonly string[]];
+/** One output of Note [wasm output copies]: [output, element count, arguments that must be 0]. */
+type Whole = readonly [string, Count, readonly string[]];
 
-/** A factor of a whole output's element count (Note [wasm output copies]). */
-type Factor = number | string | ((int: (name: string) => number) => number);
+/**
+ * A call's int, int[] and window arguments by name (NaN where the call passes something else),
+ * for the counts of Note [wasm output copies] and the extents of Note [wasm ranges].
+ */
+interface CallArgs {
+  int(name: string): number;
+  ints(name: string): readonly number[];
+  geo(field: string): number;
+}
+
+/** An element count from a call's arguments. */
+type Count = (v: CallArgs) => number;
 
 /** The fields of a `geo` argument, in order (window.h, window.ts geoArray). */
 const GEO_FIELDS = "h w kh kw sh sw ph pw dh dw oh ow d kd sd pd dd od".split(" ");
+
+/** The product of a list's entries. */
+function product(xs: readonly number[]): number {
+  let p = 1;
+  for (const x of xs) p *= x;
+  return p;
+}
+
+/** The product of some int arguments. */
+function ints(...names: string[]): Count {
+  return (v) => product(names.map((a) => v.int(a)));
+}
+
+/** The product of some fields of the geo argument. */
+function geo(v: CallArgs, ...fields: string[]): number {
+  return product(fields.map((f) => v.geo(f)));
+}
+
+/**
+ * A binding's arguments by name for the tables of Note [wasm output copies] and [wasm ranges]:
+ * `at` finds an argument of one of some kinds (or throws, naming the table), `checked` runs a
+ * count against the signature once (every name it reads must be there, of its kind), `read`
+ * gives a call's arguments.
+ */
+function bindingArgs(table: string, name: string, args: readonly (readonly [string, ArgKind])[]) {
+  const pos = new Map(args.map(([a], i) => [a, i]));
+  const at = (a: string, kinds: readonly ArgKind[]): number => {
+    const i = pos.get(a) ?? -1;
+    if (i < 0 || !kinds.includes(args[i][1]))
+      throw new Error(`${table}: ${name} has no ${kinds.join(" or ")} argument ${a}`);
+    return i;
+  };
+  const geoAt = pos.get("geo") ?? -1;
+  const check: CallArgs = {
+    int: (a) => (at(a, ["int"]), 1),
+    ints: (a) => (at(a, ["int[]"]), [1]),
+    geo: (f) => {
+      if (geoAt < 0 || !GEO_FIELDS.includes(f))
+        throw new Error(`${table}: ${name}: no window field ${f}`);
+      return 1;
+    },
+  };
+  const num = (x: unknown): number => (typeof x === "number" ? x : NaN);
+  return {
+    at,
+    checked: (count: Count): Count => (count(check), count),
+    read: (call: readonly unknown[]): CallArgs => ({
+      int: (a) => num(call[pos.get(a) ?? -1]),
+      ints: (a) => {
+        const x = call[pos.get(a) ?? -1];
+        return Array.isArray(x) ? (x as number[]) : [NaN];
+      },
+      geo: (f) => num((call[geoAt] as unknown[] | undefined)?.[GEO_FIELDS.indexOf(f)]),
+    }),
+  };
+}
 
 /** Note [wasm output copies] by argument position: the output, its count, what must be 0. */
 interface WholeOutput {
@@ -206,51 +279,20 @@ interface WholeOutput {
   readonly zero: readonly number[];
 }
 
-/** The product of an int[] argument's entries (NaN for anything else). */
-function product(v: unknown): number {
-  if (!Array.isArray(v)) return NaN;
-  let p = 1;
-  for (const x of v as unknown[]) p *= typeof x === "number" ? x : NaN;
-  return p;
-}
-
 /** A binding's WRITES_WHOLE entries by argument position (its arguments and kinds, in order). */
 function wholeOutputs(
   name: string,
   args: readonly (readonly [string, ArgKind])[],
 ): readonly WholeOutput[] {
-  const at = (a: string, kinds: readonly ArgKind[]): number => {
-    const i = args.findIndex(([n]) => n === a);
-    if (i < 0 || !kinds.includes(args[i][1]))
-      throw new Error(`WRITES_WHOLE: ${name} has no ${kinds.join(" or ")} argument ${a}`);
-    return i;
-  };
-  const num = (v: unknown): number => (typeof v === "number" ? v : NaN);
-  const factor = (f: Factor): ((args: readonly unknown[]) => number) => {
-    if (typeof f === "number") return () => f;
-    if (typeof f === "function") {
-      // (the names checked once here, each read as 1)
-      f((a) => (at(a, ["int"]), 1));
-      const pos = new Map(args.map(([a], i) => [a, i]));
-      return (v) => f((a) => num(v[pos.get(a) ?? -1]));
-    }
-    if (f.startsWith("geo.")) {
-      const i = at("geo", ["geo"]);
-      const k = GEO_FIELDS.indexOf(f.slice(4));
-      if (k < 0) throw new Error(`WRITES_WHOLE: ${name}: no window field ${f}`);
-      return (v) => num((v[i] as unknown[] | undefined)?.[k]);
-    }
-    const i = at(f, ["int", "int[]"]);
-    return args[i][1] === "int" ? (v) => num(v[i]) : (v) => product(v[i]);
-  };
-  return (WRITES_WHOLE[name] ?? []).map(([out, factors, zero]) => {
+  const b = bindingArgs("WRITES_WHOLE", name, args);
+  return (WRITES_WHOLE[name] ?? []).map(([out, count, zero]) => {
     if (!(WRITES[name] ?? []).includes(out))
       throw new Error(`WRITES_WHOLE: ${name} does not write ${out}`);
-    const parts = factors.map(factor);
+    const c = b.checked(count);
     return {
-      at: at(out, ["float", "float?", "f64", "typed"]),
-      count: (v) => parts.reduce((c, p) => c * p(v), 1),
-      zero: zero.map((z) => at(z, ["int"])),
+      at: b.at(out, ["float", "float?", "f64", "typed"]),
+      count: (call) => c(b.read(call)),
+      zero: zero.map((z) => b.at(z, ["int"])),
     };
   });
 }
@@ -278,29 +320,29 @@ const RANGES: Readonly<Record<string, readonly Range[]>> = {
   // a[m, k] with row stride lda; out[m, n]
   panelProduct: [
     ["a", "aOff", (v) => reach(v, ["m", "k"], ["lda", 1])],
-    ["out", "outOff", (v) => v.int("m") * v.int("n")],
+    ["out", "outOff", ints("m", "n")],
   ],
   // gates [n, 4, hidden]; the states [n, hidden]
   lstmCell: [
-    ["s", "sOff", (v) => 4 * v.int("n") * v.int("hidden")],
-    ["gi", "giOff", (v) => 4 * v.int("n") * v.int("hidden")],
-    ["cp", "cpOff", (v) => v.int("n") * v.int("hidden")],
-    ["gates", "gOff", (v) => 4 * v.int("n") * v.int("hidden")],
-    ["c", "cOff", (v) => v.int("n") * v.int("hidden")],
-    ["h", "hOff", (v) => v.int("n") * v.int("hidden")],
+    ["s", "sOff", (v) => 4 * ints("n", "hidden")(v)],
+    ["gi", "giOff", (v) => 4 * ints("n", "hidden")(v)],
+    ["cp", "cpOff", ints("n", "hidden")],
+    ["gates", "gOff", (v) => 4 * ints("n", "hidden")(v)],
+    ["c", "cOff", ints("n", "hidden")],
+    ["h", "hOff", ints("n", "hidden")],
   ],
   lstmCellBackward: [
-    ["gates", "gOff", (v) => 4 * v.int("n") * v.int("hidden")],
-    ["c", "cOff", (v) => v.int("n") * v.int("hidden")],
-    ["cp", "cpOff", (v) => v.int("n") * v.int("hidden")],
-    ["dh", "dhOff", (v) => v.int("n") * v.int("hidden")],
-    ["dhx", null, (v) => v.int("n") * v.int("hidden")],
-    ["dc", null, (v) => v.int("n") * v.int("hidden")],
-    ["dg", "dgOff", (v) => 4 * v.int("n") * v.int("hidden")],
+    ["gates", "gOff", (v) => 4 * ints("n", "hidden")(v)],
+    ["c", "cOff", ints("n", "hidden")],
+    ["cp", "cpOff", ints("n", "hidden")],
+    ["dh", "dhOff", ints("n", "hidden")],
+    ["dhx", null, ints("n", "hidden")],
+    ["dc", null, ints("n", "hidden")],
+    ["dg", "dgOff", (v) => 4 * ints("n", "hidden")(v)],
   ],
   // c input volumes [c, d, h, w]
-  im2col: [["x", "xOff", (v) => v.int("c") * v.geo("d") * v.geo("h") * v.geo("w")]],
-  col2im: [["out", "outOff", (v) => v.int("c") * v.geo("d") * v.geo("h") * v.geo("w")]],
+  im2col: [["x", "xOff", (v) => v.int("c") * geo(v, "d", "h", "w")]],
+  col2im: [["out", "outOff", (v) => v.int("c") * geo(v, "d", "h", "w")]],
   stridedCopy: [
     ["src", "srcOff", (v) => reach(v, "shape", "srcStrides")],
     ["dst", "dstOff", (v) => reach(v, "shape", "dstStrides")],
@@ -312,14 +354,7 @@ const RANGES: Readonly<Record<string, readonly Range[]>> = {
 };
 
 /** One array of Note [wasm ranges]: [array, its offset argument or null (0), extent]. */
-type Range = readonly [string, string | null, (v: RangeArgs) => number];
-
-/** A call's int, int[] and window arguments by name, for Note [wasm ranges]. */
-interface RangeArgs {
-  int(name: string): number;
-  ints(name: string): readonly number[];
-  geo(field: string): number;
-}
+type Range = readonly [string, string | null, Count];
 
 /**
  * The elements a strided walk reaches from its first one: 1 + sum((size - 1) * stride), 0 when a
@@ -327,7 +362,7 @@ interface RangeArgs {
  * int[] argument each.
  */
 function reach(
-  v: RangeArgs,
+  v: CallArgs,
   sizes: readonly string[] | string,
   strides: readonly (string | number)[] | string,
 ): number {
@@ -358,45 +393,15 @@ function argRanges(
   name: string,
   args: readonly (readonly [string, ArgKind])[],
 ): readonly ArgRange[] {
-  const pos = new Map(args.map(([a], i) => [a, i]));
-  const at = (a: string, kinds: readonly ArgKind[]): number => {
-    const i = pos.get(a) ?? -1;
-    if (i < 0 || !kinds.includes(args[i][1]))
-      throw new Error(`RANGES: ${name} has no ${kinds.join(" or ")} argument ${a}`);
-    return i;
-  };
-  const geoAt = pos.get("geo") ?? -1;
-  const reader = (call: readonly unknown[]): RangeArgs => ({
-    int: (a) => {
-      const x = call[at(a, ["int"])];
-      return typeof x === "number" ? x : NaN;
-    },
-    ints: (a) => {
-      const x = call[at(a, ["int[]"])];
-      return Array.isArray(x) ? (x as number[]) : [NaN];
-    },
-    geo: (f) => {
-      const k = GEO_FIELDS.indexOf(f);
-      const g = call[geoAt] as unknown[] | undefined;
-      return k >= 0 && geoAt >= 0 && typeof g?.[k] === "number" ? (g[k] as number) : NaN;
-    },
+  const b = bindingArgs("RANGES", name, args);
+  return (RANGES[name] ?? []).map(([arr, off, extent]) => {
+    const e = b.checked(extent);
+    return {
+      at: b.at(arr, ["float", "float?", "f64", "typed"]),
+      off: off === null ? -1 : b.at(off, ["int"]),
+      extent: (call) => e(b.read(call)),
+    };
   });
-  // (each extent's names checked once here, against the signature)
-  const check: RangeArgs = {
-    int: (a) => (at(a, ["int"]), 1),
-    ints: (a) => (at(a, ["int[]"]), [1]),
-    geo: (f) => {
-      if (geoAt < 0 || !GEO_FIELDS.includes(f))
-        throw new Error(`RANGES: ${name}: no window field ${f}`);
-      return 1;
-    },
-  };
-  for (const [, , extent] of RANGES[name] ?? []) extent(check);
-  return (RANGES[name] ?? []).map(([arr, off, extent]) => ({
-    at: at(arr, ["float", "float?", "f64", "typed"]),
-    off: off === null ? -1 : at(off, ["int"]),
-    extent: (call) => extent(reader(call)),
-  }));
 }
 
 interface Exports {
