@@ -98,7 +98,7 @@ export const WRITES: Readonly<Record<string, readonly string[]>> = {
   layerNormForward: ["out"],
   layerNormBackward: ["gx", "gw", "gb"],
   lstmCell: ["gates", "c", "h"],
-  lstmCellBackward: ["dhx", "dc", "dg"],
+  lstmCellBackward: ["dc", "dg"],
   packPanel: ["packed"],
   panelProduct: ["out"],
   sgdStep: ["p", "buf"],
