@@ -214,78 +214,84 @@ void kernelScalar(Index kc, const T* a, Index ars, Index aps, const T* b, T* c, 
 }
 
 #if TG_WASM
-// WebAssembly SIMD128, float32 6x8: rows r = 0..5 each in two v128 (columns 0-3, 4-7): 12
-// accumulators, two of B and one broadcast of A, within the 15 vector registers V8 allocates on
-// x86-64 (the portable kernel's 6x16 tile, 24 accumulators, spilled: 3-5 GF/s against ~20).
-// SIMD128 has no fused multiply-add: each product is rounded, as in the portable kernel, so the
-// two give bitwise equal results.
+// WebAssembly SIMD128, float32 MR x 4NV: rows r < MR each in NV v128 (columns 4v..4v+3), MR*NV
+// accumulators, NV of B and one broadcast of A, one depth step per loop iteration.
 //
-// Note [wasm kernel unrolling]: the depth loop runs four steps per iteration. V8 puts a stack
-// check (its interrupt point) on every loop back edge and clang does not unroll a loop this
-// large, so one step per iteration spent a sixth of its time there: measured with the operands
-// in L1 (kc = 256, V8 11 on Zen 5, CPU time), one step 23 GF/s, two 28, four 38, eight 27 (the
-// eight-step body no longer fits V8's register allocation). The steps are the same multiply and
-// add per accumulator in the same order, so the results are unchanged, bit for bit.
-#define TG_WASM_STEP(u)                                          \
-  {                                                              \
-    const v128_t b0 = wasm_v128_load(b + 8 * (u));               \
-    const v128_t b1 = wasm_v128_load(b + 8 * (u) + 4);           \
-    const float* au = a + (u) * aps;                             \
-    v128_t av;                                                   \
-    av = wasm_v128_load32_splat(au + 0 * ars);                   \
-    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(av, b0));           \
-    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(av, b1));           \
-    av = wasm_v128_load32_splat(au + 1 * ars);                   \
-    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(av, b0));           \
-    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(av, b1));           \
-    av = wasm_v128_load32_splat(au + 2 * ars);                   \
-    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(av, b0));           \
-    c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(av, b1));           \
-    av = wasm_v128_load32_splat(au + 3 * ars);                   \
-    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(av, b0));           \
-    c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(av, b1));           \
-    av = wasm_v128_load32_splat(au + 4 * ars);                   \
-    c40 = wasm_f32x4_add(c40, wasm_f32x4_mul(av, b0));           \
-    c41 = wasm_f32x4_add(c41, wasm_f32x4_mul(av, b1));           \
-    av = wasm_v128_load32_splat(au + 5 * ars);                   \
-    c50 = wasm_f32x4_add(c50, wasm_f32x4_mul(av, b0));           \
-    c51 = wasm_f32x4_add(c51, wasm_f32x4_mul(av, b1));           \
+// Note [wasm kernel tile]: V8 allocates 15 vector registers on x86-64 and keeps its own
+// temporaries among them. Measured on an Intel Xeon (Emerald Rapids, session 14; the operands in
+// L1, kc = 256, Node 20's V8 11.3 and Chromium 156's V8, best of 25 interleaved rounds) the
+// earlier 6x8 tile with four depth steps per iteration ran at 29-31 GF/s, one step per iteration
+// on a 4x8 tile at 33-34 (8 accumulators leave V8 room; the bigger unrolled body spilled), and
+// with relaxed SIMD's fused multiply-add a 3x12 tile at 42-45 (9 accumulators, three B vectors
+// reused three times each), two steps per iteration at 32. bench/wasm-ab.ts on the whole
+// products (512^3, 512^3 A^T B, the MLP's 128x784x256^T and its dW): 4x8 one step 1.07-1.13x
+// the 6x8's speed; the 3x12 fused 1.2-1.45x the 3x12 unfused.
+//
+// Note [wasm relaxed fma]: the module is built twice (native/wasm/build.sh): without
+// TG_WASM_RELAXED each product is rounded before the add (SIMD128 has no fused multiply-add), as
+// in the portable kernel, so the two give bitwise equal results; with it the kernel uses relaxed
+// SIMD's f32x4.relaxed_madd, a * b + c fused where the host has FMA (x86-64 with FMA3, ARM64),
+// the native kernels' roundings, a fused or an unfused result elsewhere (the proposal leaves it
+// to the host). src/backend/wasm.ts loads that build where the engine validates relaxed SIMD
+// (Chromium 114+, Node 22+). clang 14 emits only the proposal's earlier encoding of the
+// instruction (`f32x4.fma`, 0xfd 0xaf 0x01, with the same operand order: a * b + c, c on top of
+// the stack); scripts/build-wasm.mjs rewrites each of them, located by llvm-objdump, to the
+// final relaxed_madd (0xfd 0x85 0x02, as long).
+template <int MR, int NV>
+struct WasmTile {
+  static constexpr int kMR = MR, kNR = 4 * NV;
+#ifdef TG_WASM_RELAXED
+  __attribute__((target("relaxed-simd"))) static v128_t madd(v128_t a, v128_t b, v128_t c) {
+    return __builtin_wasm_fma_f32x4(a, b, c);
   }
-template <bool Direct>
-void kernelWasmF32(Index kc, const float* a, Index ars, Index aps, const float* b, float* c,
-                   Index ldc, bool accumulate) {
-  if constexpr (!Direct) ars = 1, aps = 6;
-  v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-  v128_t c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-  Index p = 0;
-  // (reading A in place, unrolled ran no faster: the stride's address arithmetic dominates)
-  for (; !Direct && p + 4 <= kc; p += 4) {
-    TG_WASM_STEP(0)
-    TG_WASM_STEP(1)
-    TG_WASM_STEP(2)
-    TG_WASM_STEP(3)
-    a += 4 * aps;
-    b += 32;
+#else
+  static v128_t madd(v128_t a, v128_t b, v128_t c) {
+    return wasm_f32x4_add(c, wasm_f32x4_mul(a, b));
   }
-  for (; p < kc; p++) {
-    TG_WASM_STEP(0)
-    a += aps;
-    b += 8;
-  }
-  const v128_t rows[6][2] = {{c00, c01}, {c10, c11}, {c20, c21},
-                             {c30, c31}, {c40, c41}, {c50, c51}};
-  for (int r = 0; r < 6; r++) {
-    float* cr = c + r * ldc;
-    v128_t v0 = rows[r][0], v1 = rows[r][1];
-    if (accumulate) {
-      v0 = wasm_f32x4_add(v0, wasm_v128_load(cr));
-      v1 = wasm_f32x4_add(v1, wasm_v128_load(cr + 4));
+#endif
+
+  template <bool Direct>
+#ifdef TG_WASM_RELAXED
+  __attribute__((target("relaxed-simd")))
+#endif
+  static void kernel(Index kc, const float* a, Index ars, Index aps, const float* b, float* c,
+                     Index ldc, bool accumulate) {
+    if constexpr (!Direct) ars = 1, aps = MR;
+    v128_t acc[MR][NV];
+#pragma clang loop unroll(full)
+    for (int r = 0; r < MR; r++)
+#pragma clang loop unroll(full)
+      for (int v = 0; v < NV; v++) acc[r][v] = wasm_f32x4_splat(0);
+    for (Index p = 0; p < kc; p++) {
+      v128_t bv[NV];
+#pragma clang loop unroll(full)
+      for (int v = 0; v < NV; v++) bv[v] = wasm_v128_load(b + 4 * v);
+#pragma clang loop unroll(full)
+      for (int r = 0; r < MR; r++) {
+        const v128_t av = wasm_v128_load32_splat(a + r * ars);
+#pragma clang loop unroll(full)
+        for (int v = 0; v < NV; v++) acc[r][v] = madd(av, bv[v], acc[r][v]);
+      }
+      a += aps;
+      b += 4 * NV;
     }
-    wasm_v128_store(cr, v0);
-    wasm_v128_store(cr + 4, v1);
+#pragma clang loop unroll(full)
+    for (int r = 0; r < MR; r++) {
+      float* cr = c + r * ldc;
+#pragma clang loop unroll(full)
+      for (int v = 0; v < NV; v++) {
+        v128_t x = acc[r][v];
+        if (accumulate) x = wasm_f32x4_add(x, wasm_v128_load(cr + 4 * v));
+        wasm_v128_store(cr + 4 * v, x);
+      }
+    }
   }
-}
-#undef TG_WASM_STEP
+};
+#ifdef TG_WASM_RELAXED
+using WasmF32 = WasmTile<3, 3>;
+#else
+using WasmF32 = WasmTile<4, 2>;
+#endif
 #endif
 
 #if TG_X86
@@ -558,12 +564,12 @@ constexpr Index kPackBytes = Index(16) << 20;
 // one core (1 MiB on Zen 5).
 constexpr double kColumnsMaxA = 1 << 20;
 
-// Note [wasm packs A]: the WebAssembly kernel reading A in place (runColumns) addresses its six
-// rows through a run-time stride, six address computations per step that the packed sliver's
-// constant offsets avoid: with the kernel unrolled (Note [wasm kernel unrolling]) the packed
-// path ran 1.25-1.5x faster on every product measured but n = 10 outputs (128 x 256 x 10, and
-// 128 x 256 x 32 by 11%: packing A, once per product, costs more than a few B slivers gain). So on WebAssembly runColumns
-// is kept for products at most this many columns wide.
+// Note [wasm packs A]: the WebAssembly kernel reading A in place (runColumns) addresses its
+// rows through a run-time stride, an address computation per row and step that the packed
+// sliver's constant offsets avoid: with the earlier 6x8 kernel (four steps per iteration) the
+// packed path ran 1.25-1.5x faster on every product measured but n = 10 outputs (128 x 256 x 10,
+// and 128 x 256 x 32 by 11%: packing A, once per product, costs more than a few B slivers
+// gain). So on WebAssembly runColumns is kept for products at most this many columns wide.
 #if TG_WASM
 constexpr Index kColumnsMaxN = 32;
 #else
@@ -907,8 +913,9 @@ Gemm<float> pickGemm<float>() {
             gemmBatch<float, 6, 16>};
 #endif
 #if TG_WASM
-  return {{kernelWasmF32<false>, nullptr, kernelWasmF32<true>, nullptr, 6, 8, 144},
-          gemmBatch<float, 6, 8>};
+  return {{WasmF32::kernel<false>, nullptr, WasmF32::kernel<true>, nullptr, WasmF32::kMR,
+           WasmF32::kNR, 144},
+          gemmBatch<float, WasmF32::kMR, WasmF32::kNR>};
 #endif
   return {{kernelScalar<float, 6, 16, false>, nullptr, kernelScalar<float, 6, 16, true>, nullptr,
            6, 16, 144},

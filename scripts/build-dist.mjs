@@ -202,7 +202,7 @@ const esm = await build({
   platform: "neutral",
   mainFields: ["module", "main"],
   outfile: join(dist, "browser", "index.js"),
-  // the threaded WebAssembly module: dist/browser/tensorgrad-wasm-threads.js, imported on demand
+  // the WebAssembly builds but the default: dist/browser/tensorgrad-wasm-*.js, imported on demand
   plugins: [wasmThreadsChunk(join(dist, "browser"))],
 });
 keepNameOnlyWhenRenamed(join(dist, "browser", "index.js"));
@@ -354,28 +354,36 @@ const chunkRuntime = `var __tgChunks = {
 };`;
 /**
  * Note [lazy wasm module]: the WebAssembly backend's modules (src/backend/wasm-module.gen.ts,
- * ~1.2 MB of base64, and the threaded build, wasm-module-threads.gen.ts, as much again) are
- * needed only where the addon does not load. The Node bundles read each from its own file,
- * dist/cjs/tensorgrad-wasm.cjs and tensorgrad-wasm-threads.cjs, at its first use (the export
- * is a getter, as Note [lazy dependencies]), so a process on the addon never reads or parses
- * them, and one on the single-threaded module (TENSORGRAD_WASM_THREADS=1) never reads the
- * threaded one. The browser bundle keeps the single-threaded module inline (there it is the
- * default backend) and the threaded one in a file of its own (scripts/wasm-threads-chunk.mjs).
+ * ~1.2 MB of base64, the threaded build, wasm-module-threads.gen.ts, as much again, and the
+ * relaxed SIMD twins of both, Note [wasm relaxed fma]) are needed only where the addon does not
+ * load, and only one of them then. The Node bundles read each from its own file,
+ * dist/cjs/tensorgrad-wasm.cjs, tensorgrad-wasm-threads.cjs, tensorgrad-wasm-relaxed.cjs and
+ * tensorgrad-wasm-threads-relaxed.cjs, at its first use (the export is a getter, as Note [lazy
+ * dependencies]), so a process on the addon never reads or parses them, and one on the
+ * single-threaded module (TENSORGRAD_WASM_THREADS=1) never reads a threaded one. The browser
+ * bundle keeps the single-threaded module inline (there it is the default backend) and the
+ * others in files of their own (scripts/wasm-threads-chunk.mjs).
  */
 const WASM_MODULES = [
   ["wasm-module", "WASM_MODULE", "tensorgrad-wasm.cjs"],
   ["wasm-module-threads", "WASM_MODULE_THREADS", "tensorgrad-wasm-threads.cjs"],
+  ["wasm-module-relaxed", "WASM_MODULE_RELAXED", "tensorgrad-wasm-relaxed.cjs"],
+  [
+    "wasm-module-threads-relaxed",
+    "WASM_MODULE_THREADS_RELAXED",
+    "tensorgrad-wasm-threads-relaxed.cjs",
+  ],
 ];
 const wasmModulePlugin = {
   name: "lazy-wasm-module",
   setup(b) {
-    b.onResolve({ filter: /^\.\/tensorgrad-wasm(-threads)?\.cjs$/ }, (a) => ({
+    b.onResolve({ filter: /^\.\/tensorgrad-wasm(-threads)?(-relaxed)?\.cjs$/ }, (a) => ({
       path: a.path,
       external: true,
     }));
     // (its own namespace: a file of this "type": "module" package would be read as ESM)
-    b.onResolve({ filter: /wasm-module(-threads)?\.gen\.js$/ }, (a) => ({
-      path: a.path.includes("threads") ? "wasm-module-threads" : "wasm-module",
+    b.onResolve({ filter: /wasm-module(-threads)?(-relaxed)?\.gen\.js$/ }, (a) => ({
+      path: a.path.match(/(wasm-module[a-z-]*)\.gen\.js$/)[1],
       namespace: "lazy-wasm",
     }));
     b.onLoad({ filter: /.*/, namespace: "lazy-wasm" }, (a) => {

@@ -23,6 +23,8 @@ import { wasmThreadsChunk } from "../scripts/wasm-threads-chunk.mjs";
 import * as torch from "../src/index.js";
 import { WASM_MODULE } from "../src/backend/wasm-module.gen.js";
 import { WASM_MODULE_THREADS } from "../src/backend/wasm-module-threads.gen.js";
+import { WASM_MODULE_RELAXED } from "../src/backend/wasm-module-relaxed.gen.js";
+import { WASM_MODULE_THREADS_RELAXED } from "../src/backend/wasm-module-threads-relaxed.gen.js";
 
 import { fixtures, specs, type Fixture, type OpSpec } from "./helpers/op-specs.js";
 import { readFixture } from "./helpers/fixtures.js";
@@ -207,14 +209,20 @@ test(
       join(pageDir, "index.html"),
       '<!doctype html><meta charset="utf-8"><script type="module" src="./page.js"></script>',
     );
-    const chunk = readFileSync(join(pageDir, "tensorgrad-wasm-threads.js"), "utf8");
-    // (a stretch of the threaded module's base64 that the other module lacks: in its own
-    // file, not in the page)
-    let stretch = "";
-    for (let at = 0; stretch === "" || WASM_MODULE.includes(stretch); at += 10_000)
-      stretch = WASM_MODULE_THREADS.slice(at, at + 100);
-    assert.ok(!bundleText.includes(stretch), "the threaded module is in the page");
-    assert.ok(chunk.includes(stretch), "the threaded module is not in its own file");
+    // (a stretch of each other build's base64 that the default module lacks: in its own file,
+    // not in the page)
+    for (const [b64, file] of [
+      [WASM_MODULE_THREADS, "tensorgrad-wasm-threads.js"],
+      [WASM_MODULE_RELAXED, "tensorgrad-wasm-relaxed.js"],
+      [WASM_MODULE_THREADS_RELAXED, "tensorgrad-wasm-threads-relaxed.js"],
+    ]) {
+      const chunk = readFileSync(join(pageDir, file), "utf8");
+      let stretch = "";
+      for (let at = 0; stretch === "" || WASM_MODULE.includes(stretch); at += 10_000)
+        stretch = b64.slice(at, at + 100);
+      assert.ok(!bundleText.includes(stretch), `${file}'s module is in the page`);
+      assert.ok(chunk.includes(stretch), `${file} does not hold its module`);
+    }
     const server = (await serve(pageDir)) as { url: string; close(): Promise<void> };
     const tab = await browser!.newPage();
     try {
@@ -229,7 +237,8 @@ test(
       assert.equal(r.isolated, true);
       if (r.hardware < 2) {
         console.log(`# one logical processor: the threaded module is not loaded (${r.reason})`);
-        assert.equal(r.reason, "SIMD128, 1 thread; not running on Node.js");
+        const simd = r.relaxed ? "SIMD128, relaxed FMA" : "SIMD128";
+        assert.equal(r.reason, `${simd}, 1 thread; not running on Node.js`);
         return;
       }
       // before the file arrives the page runs the single-threaded module, then the threaded one
@@ -237,7 +246,9 @@ test(
         r.reasonAtImport,
         "SIMD128, 1 thread (the threaded module is loading); not running on Node.js",
       );
-      assert.equal(r.reason, `SIMD128, ${r.hardware} threads; not running on Node.js`);
+      // (Chromium 114 and later have relaxed SIMD: the threaded module's relaxed build)
+      const simd = r.relaxed ? "SIMD128, relaxed FMA" : "SIMD128";
+      assert.equal(r.reason, `${simd}, ${r.hardware} threads; not running on Node.js`);
       assert.ok(r.workerTasks > 0, "the workers ran none of the products' tasks");
       assert.equal(r.same, true, "threads on and off give different products");
       console.log(`# ${r.reason}: the workers ran ${r.workerTasks} tasks`);

@@ -23,6 +23,7 @@ import {
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { packOnce, root } from "./helpers/pack.js";
+import { relaxedUnavailable } from "../src/backend/wasm-modules.js";
 
 const target = `${process.platform}-${process.arch}`;
 const ADDON = "tensorgrad_native.node";
@@ -213,7 +214,7 @@ test(
         assert.deepEqual([active, backend], [true, "wasm"]);
         assert.deepEqual(notices(m), [`tensorgrad: WebAssembly backend (${reason})`]);
         // (the threaded module: Node has shared memory)
-        const prefix = /^SIMD128, \d+ threads?; /;
+        const prefix = /^SIMD128(, relaxed FMA)?, \d+ threads?; /;
         assert.match(reason, prefix);
         return (reason as string).replace(prefix, "");
       };
@@ -287,7 +288,7 @@ test(
       // (and without node:os, one thread: the single-threaded module)
       assert.equal(
         JSON.parse(r.stdout).reason,
-        `SIMD128, 1 thread; Node.js 20.16 or newer is needed to load the native addon (this is ${process.version})`,
+        `${relaxedUnavailable() === null ? "SIMD128, relaxed FMA" : "SIMD128"}, 1 thread; Node.js 20.16 or newer is needed to load the native addon (this is ${process.version})`,
       );
       console.log(`# npm pack ${seconds === 0 ? "reused" : `took ${seconds.toFixed(1)} s`}`);
     } finally {

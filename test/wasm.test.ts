@@ -21,12 +21,18 @@ import { nativeAddon, nativeStatus, observeNativeCalls } from "../src/backend/na
 import { loadWasm, WASM_FAMILIES, WRITES } from "../src/backend/wasm.js";
 import { WASM_MODULE } from "../src/backend/wasm-module.gen.js";
 import { WASM_MODULE_THREADS } from "../src/backend/wasm-module-threads.gen.js";
+import { WASM_MODULE_RELAXED } from "../src/backend/wasm-module-relaxed.gen.js";
+import { WASM_MODULE_THREADS_RELAXED } from "../src/backend/wasm-module-threads-relaxed.gen.js";
+import { relaxedUnavailable } from "../src/backend/wasm-modules.js";
 // @ts-expect-error: a plain .mjs script without declarations
 import { buildWasm } from "../scripts/build-wasm.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 const wasm = loadWasm();
+
+/** How the backend describes its vectors here: relaxed SIMD's builds where the engine has it. */
+const SIMD = relaxedUnavailable() === null ? "SIMD128, relaxed FMA" : "SIMD128";
 
 /** Why the module cannot be rebuilt here, or false. */
 function toolchainMissing(): string | false {
@@ -36,6 +42,7 @@ function toolchainMissing(): string | false {
   if (!existsSync("/usr/lib/llvm-14/lib/wasm32-wasi/libc++.a"))
     return "libc++-14-dev-wasm32 is not installed";
   if (spawnSync("wasm-ld-14", ["--version"]).status !== 0) return "lld-14 is not installed";
+  if (spawnSync("llvm-objdump-14", ["--version"]).status !== 0) return "llvm-14 is not installed";
   return false;
 }
 
@@ -46,10 +53,12 @@ test(
     timeout: 900_000,
   },
   () => {
-    const built = buildWasm() as { single: Uint8Array; threads: Uint8Array };
+    const built = buildWasm() as Record<string, Uint8Array>;
     for (const [bytes, embedded, which] of [
       [built.single, WASM_MODULE, "wasm-module.gen.ts"],
       [built.threads, WASM_MODULE_THREADS, "wasm-module-threads.gen.ts"],
+      [built.singleRelaxed, WASM_MODULE_RELAXED, "wasm-module-relaxed.gen.ts"],
+      [built.threadsRelaxed, WASM_MODULE_THREADS_RELAXED, "wasm-module-threads-relaxed.gen.ts"],
     ] as const) {
       assert.equal(
         Buffer.from(bytes).toString("base64") === embedded,
@@ -59,6 +68,111 @@ test(
     }
   },
 );
+
+/**
+ * Note [wasm relaxed fma]: products on the relaxed SIMD build against the default build and a
+ * float64 reference, in a process whose engine has relaxed SIMD (Node 20 and 21 behind V8's
+ * --experimental-wasm-relaxed-simd; on by default from Node 22, as in Chromium): both within
+ * float32 accumulation error, the relaxed one with other roundings (fused, on x86-64 with FMA3
+ * and on ARM64, where V8 emits a fused multiply-add), and its threads bit for bit its one thread.
+ */
+const RELAXED_CHILD = `
+const { loadWasm } = await import("./src/backend/wasm.js");
+let seed = 1;
+const rand = (n) => Float32Array.from({ length: n }, () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1);
+const builds = { relaxed: loadWasm({ threads: 1 }), plain: loadWasm({ threads: 1, relaxed: false }), pool: loadWasm({ threads: 2 }) };
+const report = { describe: {}, shapes: [] };
+for (const [k, b] of Object.entries(builds)) report.describe[k] = b.describe;
+// (the workers start asynchronously: products until one has run a task, at most 60 s)
+const ones = new Float32Array(256 * 256).fill(1), sink = new Float32Array(256 * 256);
+for (const until = Date.now() + 60000; builds.pool.workerTasks() === 0 && Date.now() < until; ) {
+  builds.pool.matmul(ones, 0, ones.length, 256, 1, ones, 0, ones.length, 256, 1, sink, 1, 256, 256, 256);
+  await new Promise((r) => setTimeout(r, 10));
+}
+const tasksBefore = builds.pool.workerTasks();
+for (const [batch, m, k, n, layout] of [[1, 64, 300, 260, ""], [1, 130, 70, 50, "tn"], [1, 96, 128, 33, "nt"], [3, 40, 50, 60, ""], [1, 200, 1000, 300, ""]]) {
+  const a = rand(batch * m * k), b = rand(batch * k * n);
+  const [ar, ac] = layout === "tn" ? [1, m] : [k, 1];
+  const [br, bc] = layout === "nt" ? [1, k] : [n, 1];
+  const outs = {};
+  for (const [name, lib] of Object.entries(builds)) {
+    outs[name] = new Float32Array(batch * m * n);
+    lib.matmul(a, 0, m * k, ar, ac, b, 0, k * n, br, bc, outs[name], batch, m, k, n);
+  }
+  // error against float64 sums, over the bound k * eps * sum |a b| (eps = 2^-24)
+  let worst = { relaxed: 0, plain: 0 }, differ = 0, poolDiffer = 0;
+  for (let t = 0; t < batch; t++) for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+    let exact = 0, abs = 0;
+    for (let p = 0; p < k; p++) {
+      const x = a[t * m * k + i * ar + p * ac] * b[t * k * n + p * br + j * bc];
+      exact += x; abs += Math.abs(x);
+    }
+    const at = (t * m + i) * n + j;
+    for (const name of ["relaxed", "plain"])
+      worst[name] = Math.max(worst[name], Math.abs(outs[name][at] - exact) / (k * 2 ** -24 * abs));
+    if (outs.relaxed[at] !== outs.plain[at]) differ++;
+    if (!Object.is(outs.relaxed[at], outs.pool[at])) poolDiffer++;
+  }
+  report.shapes.push({ shape: [batch, m, k, n, layout].join("x"), worst, differ, poolDiffer });
+}
+report.workerTasks = [tasksBefore, builds.pool.workerTasks()];
+console.log(JSON.stringify(report));
+`;
+
+test("the relaxed SIMD builds run where the engine has relaxed SIMD, within float32 error (Note [wasm relaxed fma])", () => {
+  const bytes = (b64: string) => Buffer.from(b64, "base64");
+  const here = relaxedUnavailable();
+  // (the relaxed builds validate exactly where the probe does; the default ones everywhere)
+  assert.equal(WebAssembly.validate(bytes(WASM_MODULE_RELAXED)), here === null);
+  assert.equal(WebAssembly.validate(bytes(WASM_MODULE_THREADS_RELAXED)), here === null);
+  assert.equal(WebAssembly.validate(bytes(WASM_MODULE)), true);
+  const flags = here === null ? [] : ["--experimental-wasm-relaxed-simd"];
+  const r = spawnSync(
+    process.execPath,
+    [...flags, "--import", "tsx", "--input-type=module", "-e", RELAXED_CHILD],
+    { cwd: root, encoding: "utf8", env: { ...process.env, TENSORGRAD_WASM_RELAXED: "" } },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as {
+    describe: Record<string, string>;
+    workerTasks: [number, number];
+    shapes: {
+      shape: string;
+      worst: { relaxed: number; plain: number };
+      differ: number;
+      poolDiffer: number;
+    }[];
+  };
+  assert.deepEqual(report.describe, {
+    relaxed: "SIMD128, relaxed FMA, 1 thread",
+    plain: "SIMD128, 1 thread",
+    pool: "SIMD128, relaxed FMA, 2 threads",
+  });
+  // (the workers ran tasks of the compared products too)
+  assert.ok(report.workerTasks[1] > report.workerTasks[0], `${report.workerTasks.join(" -> ")}`);
+  let differ = 0;
+  for (const { shape, worst, poolDiffer } of report.shapes) {
+    assert.ok(worst.relaxed <= 1 && worst.plain <= 1, `${shape}: ${JSON.stringify(worst)}`);
+    assert.equal(poolDiffer, 0, `${shape}: two threads differ from one`);
+  }
+  for (const s of report.shapes) differ += s.differ;
+  // (fused roundings: x86-64 with FMA3 or ARM64, as this project's machines)
+  assert.ok(differ > 0, "the relaxed build gave the default build's roundings everywhere");
+  // the environment switch: the default builds, with or without relaxed SIMD
+  const off = spawnSync(
+    process.execPath,
+    [
+      ...flags,
+      "--import",
+      "tsx",
+      "--input-type=module",
+      "-e",
+      'const { loadWasm } = await import("./src/backend/wasm.js"); console.log(loadWasm({ threads: 1 }).describe);',
+    ],
+    { cwd: root, encoding: "utf8", env: { ...process.env, TENSORGRAD_WASM_RELAXED: "0" } },
+  );
+  assert.equal(off.stdout.trim(), "SIMD128, 1 thread", off.stderr);
+});
 
 test("the module has every binding of its families, and WRITES names real arguments", () => {
   const bindings = wasm as unknown as Record<string, unknown>;
@@ -581,7 +695,7 @@ test("torch.backends.wasm.enabled switches every family between the module and t
   const threads = Number(process.env.TENSORGRAD_WASM_THREADS || availableParallelism());
   assert.equal(
     out.reason,
-    `TENSORGRAD_BACKEND=wasm, SIMD128, ${threads} thread${threads === 1 ? "" : "s"}`,
+    `TENSORGRAD_BACKEND=wasm, ${SIMD}, ${threads} thread${threads === 1 ? "" : "s"}`,
   );
   // the loaded backend of this process is not WebAssembly: the switch changes nothing
   if (nativeStatus.backend !== "wasm") {
@@ -619,13 +733,14 @@ test(
       assert.equal(r.status, 0, r.stderr);
       return JSON.parse(r.stdout) as { reason: string; files: string[] };
     };
+    const relaxed = SIMD === "SIMD128" ? "" : "-relaxed";
     assert.deepEqual(run("1"), {
-      reason: "TENSORGRAD_BACKEND=wasm, SIMD128, 1 thread",
-      files: ["tensorgrad-wasm.cjs"],
+      reason: `TENSORGRAD_BACKEND=wasm, ${SIMD}, 1 thread`,
+      files: [`tensorgrad-wasm${relaxed}.cjs`],
     });
     assert.deepEqual(run("3"), {
-      reason: "TENSORGRAD_BACKEND=wasm, SIMD128, 3 threads",
-      files: ["tensorgrad-wasm-threads.cjs"],
+      reason: `TENSORGRAD_BACKEND=wasm, ${SIMD}, 3 threads`,
+      files: [`tensorgrad-wasm-threads${relaxed}.cjs`],
     });
     const r = spawnSync(process.execPath, ["-e", script], {
       cwd: root,
@@ -639,16 +754,16 @@ test(
 
 test("the threaded module: its thread count, and the backend's reason names it", () => {
   const one = loadWasm({ threads: 1 });
-  assert.equal(one.describe, "SIMD128, 1 thread");
+  assert.equal(one.describe, `${SIMD}, 1 thread`);
   assert.equal(one.getNumThreads(), 1);
   const three = loadWasm({ threads: 3 });
-  assert.equal(three.describe, "SIMD128, 3 threads");
+  assert.equal(three.describe, `${SIMD}, 3 threads`);
   three.setNumThreads(2);
-  assert.deepEqual([three.getNumThreads(), three.describe], [2, "SIMD128, 2 threads"]);
+  assert.deepEqual([three.getNumThreads(), three.describe], [2, `${SIMD}, 2 threads`]);
   three.setNumThreads(1);
-  assert.deepEqual([three.getNumThreads(), three.describe], [1, "SIMD128, 1 thread"]);
+  assert.deepEqual([three.getNumThreads(), three.describe], [1, `${SIMD}, 1 thread`]);
   if (nativeStatus.backend === "wasm") {
-    assert.match(nativeStatus.reason, /SIMD128, \d+ threads?/);
+    assert.match(nativeStatus.reason, /SIMD128(, relaxed FMA)?, \d+ threads?/);
   }
 });
 
@@ -706,7 +821,7 @@ test(
     const single = loadWasm({ threads: 1 }) as unknown as Record<string, (...a: Arg[]) => void>;
     const pool = loadWasm({ threads: 4 });
     const threaded = pool as unknown as Record<string, (...a: Arg[]) => void>;
-    assert.equal(pool.describe, "SIMD128, 4 threads");
+    assert.equal(pool.describe, `${SIMD}, 4 threads`);
     // the workers start asynchronously: products until one has run a task (at most 60 s)
     const a = new Float32Array(256 * 256).fill(1);
     const out = new Float32Array(256 * 256);

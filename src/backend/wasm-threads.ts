@@ -20,22 +20,6 @@
  * `Cross-Origin-Embedder-Policy: require-corp`). Elsewhere the single-threaded module runs.
  */
 
-import * as threadsGen from "./wasm-module-threads.gen.js";
-
-/**
- * The threaded module's base64 where it can be read synchronously (Node; a bundle that
- * inlines it), else undefined: a browser bundle made with scripts/wasm-threads-chunk.mjs
- * leaves it in a file of its own (Note [wasm threads module], wasm.ts).
- */
-export function threadsModuleSync(): string | undefined {
-  return (threadsGen as { WASM_MODULE_THREADS?: string }).WASM_MODULE_THREADS;
-}
-
-/** The threaded module's base64, loaded asynchronously (a browser's own chunk). */
-export async function threadsModuleAsync(): Promise<string> {
-  return (await import("./wasm-module-threads.gen.js")).WASM_MODULE_THREADS;
-}
-
 /** The worker's program (plain JavaScript: a Node eval worker or a Blob URL Web Worker). */
 const WORKER_SOURCE = `"use strict";
 const start = (d) => {

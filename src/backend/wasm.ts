@@ -34,9 +34,15 @@ import {
 import { WASM_MODULE } from "./wasm-module.gen.js";
 import { makeBufferPool } from "./wasm-pool.js";
 import {
+  BUILD_NAMES,
+  moduleAsync,
+  moduleBuild,
+  moduleSync,
+  relaxedUnavailable,
+  type ModuleBuild,
+} from "./wasm-modules.js";
+import {
   initMainThread,
-  threadsModuleAsync,
-  threadsModuleSync,
   threadsUnavailable,
   wantedGrain,
   wantedThreads,
@@ -493,6 +499,11 @@ export interface WasmOptions {
    */
   grain?: number;
   /**
+   * Whether to run the relaxed SIMD build where this engine has relaxed SIMD and
+   * TENSORGRAD_WASM_RELAXED is not 0 (Note [wasm relaxed fma], native/matmul.cc). Default true.
+   */
+  relaxed?: boolean;
+  /**
    * Another single-threaded build of the module (bench/wasm-ab.ts times two builds in one
    * process); the embedded one by default. Implies one thread.
    */
@@ -537,6 +548,17 @@ function instantiateSingle(mod: WebAssembly.Module): Exports {
   memory = ex.memory;
   ex._initialize();
   return ex;
+}
+
+/** Instantiates a build: a threaded one with its pool, else single-threaded (pool null). */
+function instantiateBuild(
+  build: ModuleBuild,
+  mod: WebAssembly.Module,
+  threads: number,
+  grain: number,
+): { ex: Exports; pool: WasmThreads | null } {
+  if (build === "relaxed") return { ex: instantiateSingle(mod), pool: null };
+  return instantiateThreaded(mod, threads, grain);
 }
 
 /** Instantiates the threaded module on a new shared memory and starts its workers. */
@@ -588,11 +610,18 @@ export function loadWasm(options: WasmOptions = {}): WasmBindings {
   const want = options.bytes !== undefined ? 1 : (options.threads ?? wantedThreads());
   const grain = options.grain ?? wantedGrain();
   let why = want > 1 ? threadsUnavailable() : null;
+  const relaxed =
+    options.bytes === undefined && (options.relaxed ?? true) && relaxedUnavailable() === null;
+  // the build this engine runs best (null: the default module), and whether it runs now
+  const target =
+    options.bytes !== undefined ? null : moduleBuild(want > 1 && why === null, relaxed);
   let pool: WasmThreads | null = null;
   let ex: Exports;
-  const threadsB64 = want > 1 && why === null ? threadsModuleSync() : undefined;
-  if (threadsB64 !== undefined) {
-    ({ ex, pool } = instantiateThreaded(compile(moduleBytes(threadsB64)), want, grain));
+  let running: ModuleBuild | null = null;
+  const targetB64 = target === null ? undefined : moduleSync(target);
+  if (target !== null && targetB64 !== undefined) {
+    ({ ex, pool } = instantiateBuild(target, compile(moduleBytes(targetB64)), want, grain));
+    running = target;
   } else {
     ex = instantiateSingle(compile(options.bytes ?? moduleBytes(WASM_MODULE)));
   }
@@ -618,14 +647,18 @@ export function loadWasm(options: WasmOptions = {}): WasmBindings {
     // large tensors' storage, reused when the engine releases it (Note [wasm buffer pool])
     ...makeBufferPool(),
     get describe(): string {
-      if (pool !== null) return `SIMD128, ${pool.size} thread${pool.size === 1 ? "" : "s"}`;
-      if (why === null && want > 1) return "SIMD128, 1 thread (the threaded module is loading)";
-      return why === null ? "SIMD128, 1 thread" : `SIMD128, 1 thread (${why})`;
+      const simd =
+        running === "relaxed" || running === "threadsRelaxed" ? "SIMD128, relaxed FMA" : "SIMD128";
+      if (pool !== null) return `${simd}, ${pool.size} thread${pool.size === 1 ? "" : "s"}`;
+      if (why === null && running !== target && target !== null) {
+        return `${simd}, 1 thread (the ${BUILD_NAMES[target]} module is loading)`;
+      }
+      return why === null ? `${simd}, 1 thread` : `${simd}, 1 thread (${why})`;
     },
   };
   const warm = options.warmUp ?? !compilesOptimised();
-  // the module the kernels will run on: the threaded one when it is still to come
-  const moving = threadsB64 === undefined && want > 1 && why === null;
+  // the module the kernels will run on: the target build when it is still to come
+  const moving = target !== null && running !== target;
   let warmed!: (calls: number) => void;
   out.warmedUp = new Promise<number>((r) => (warmed = r));
   const warmLater = (): void => {
@@ -634,22 +667,25 @@ export function loadWasm(options: WasmOptions = {}): WasmBindings {
   };
   if (!moving) warmLater();
   if (moving) {
-    // a browser: the threaded module arrives asynchronously; the bindings then move to it
-    threadsModuleAsync()
+    // a browser: the target build arrives asynchronously; the bindings then move to it
+    moduleAsync(target)
       .then(async (b64) => {
         const mod = await WebAssembly.compile(moduleBytes(b64));
-        const t = instantiateThreaded(mod, threads, grain);
+        const t = instantiateBuild(target, mod, threads, grain);
         const tIds = bindingIds(t.ex);
         for (const [name, id] of ids) {
-          if (tIds.get(name) !== id) throw new Error(`the threaded module's ${name} differs`);
+          if (tIds.get(name) !== id) {
+            throw new Error(`the ${BUILD_NAMES[target]} module's ${name} differs`);
+          }
         }
         inst.ex = t.ex;
         inst.slots = t.ex.tg_slots();
         inst.maxArgs = t.ex.tg_max_args();
         pool = t.pool;
+        running = target;
       })
       .catch((e: unknown) => {
-        why = `the threaded module failed to load: ${(e as Error).message ?? String(e)}`;
+        why = `the ${BUILD_NAMES[target]} module failed to load: ${(e as Error).message ?? String(e)}`;
       })
       .finally(warmLater);
   }

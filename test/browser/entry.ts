@@ -12,6 +12,7 @@ import * as basics from "../../examples/02-autograd-basics.js";
 import * as differentiation from "../../examples/03-automatic-differentiation.js";
 import * as graph from "../../examples/04-autograd-graph.js";
 import { nativeAddon, observeNativeCalls } from "../../src/backend/native.js";
+import { relaxedUnavailable } from "../../src/backend/wasm-modules.js";
 import { poolBuffersReleased } from "../../src/backend/buffers.js";
 
 /** The tour's tutorials (examples/tour.ts lists the same; it also reads files, so not here). */
@@ -163,6 +164,8 @@ export interface ThreadsReport {
   hardware: number;
   reasonAtImport: string;
   reason: string;
+  /** Whether this engine runs the relaxed SIMD builds (Note [wasm relaxed fma]). */
+  relaxed: boolean;
   workerTasks: number;
   same: boolean;
 }
@@ -192,6 +195,7 @@ async function threadsReport(): Promise<ThreadsReport> {
     hardware: navigator.hardwareConcurrency,
     reasonAtImport,
     reason: torch.backends.wasm.reason,
+    relaxed: relaxedUnavailable() === null,
     workerTasks: workerTasks(),
     same: torch.equal(many, one),
   };
