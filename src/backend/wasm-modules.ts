@@ -64,7 +64,7 @@ export async function moduleAsync(build: ModuleBuild): Promise<string> {
  * parameters: it validates exactly where the engine has relaxed SIMD.
  */
 // prettier-ignore
-const RELAXED_PROBE = new Uint8Array([
+export const RELAXED_PROBE = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
   0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b, // types: (v128 v128 v128) -> v128
   0x03, 0x02, 0x01, 0x00, // functions: one, of type 0
@@ -76,8 +76,14 @@ const RELAXED_PROBE = new Uint8Array([
 
 /**
  * Why the relaxed SIMD builds do not run here, or null where they do: TENSORGRAD_WASM_RELAXED=0
- * (the bitwise-reproducible builds everywhere), or an engine without relaxed SIMD (Node before
- * 22, Safari).
+ * (the bitwise-reproducible builds everywhere), or an engine without relaxed SIMD.
+ *
+ * Note [relaxed SIMD in Node 20]: V8 11.3 (Node 20) and 11.8 (Node 21) implement relaxed SIMD
+ * with its final encoding but validate it only under --experimental-wasm-relaxed-simd (it
+ * shipped in V8 11.4, Node 22's V8 12.4 has it on). Where the probe fails and Node's v8 module
+ * is there, that flag is set (once, for the process, as `compile` in wasm.ts sets --no-liftoff
+ * for a moment) and the probe tried again. .ci/run runs the kernels' parity suite on Node 20
+ * with it, and test/wasm.test.ts checks the build against the default one.
  */
 export function relaxedUnavailable(): string | null {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
@@ -86,5 +92,16 @@ export function relaxedUnavailable(): string | null {
     throw new Error(`TENSORGRAD_WASM_RELAXED must be 0 or 1, not "${env}"`);
   }
   if (env === "0") return "TENSORGRAD_WASM_RELAXED=0";
+  if (WebAssembly.validate(RELAXED_PROBE)) return null;
+  const v8 = nodeV8();
+  if (v8 === undefined) return "this engine has no relaxed SIMD";
+  v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
   return WebAssembly.validate(RELAXED_PROBE) ? null : "this engine has no relaxed SIMD";
+}
+
+/** Node's v8 module (its flags), or undefined elsewhere. */
+export function nodeV8(): { setFlagsFromString(flags: string): void } | undefined {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  return proc?.getBuiltinModule?.("node:v8") as
+    { setFlagsFromString(flags: string): void } | undefined;
 }

@@ -38,6 +38,7 @@ import {
   moduleAsync,
   moduleBuild,
   moduleSync,
+  nodeV8,
   relaxedUnavailable,
   type ModuleBuild,
 } from "./wasm-modules.js";
@@ -726,13 +727,6 @@ function compile(bytes: Uint8Array<ArrayBuffer>): WebAssembly.Module {
   } finally {
     v8.setFlagsFromString("--liftoff");
   }
-}
-
-/** Node's v8 module (its flags), or undefined elsewhere. */
-function nodeV8(): { setFlagsFromString(flags: string): void } | undefined {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  return proc?.getBuiltinModule?.("node:v8") as
-    { setFlagsFromString(flags: string): void } | undefined;
 }
 
 /** Whether `compile` gives the module optimised code up front (Note [wasm tiers]). */
