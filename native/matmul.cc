@@ -30,6 +30,8 @@
 //   operands in cache, 97% of one core's peak (a 6x16 tile, 6 chains, reached 60-70%).
 // - AVX2+FMA (float32 6x16, float64 6x8: 12 ymm accumulators).
 // - a portable scalar kernel with the AVX2 kernels' tile otherwise.
+// - WebAssembly: SIMD128, float32 4x8, or 3x12 with relaxed SIMD's fused multiply-add in its
+//   relaxed build (Note [wasm kernel tile], Note [wasm relaxed fma]).
 //
 // Packing: float32 row-major A and transposed B (columns contiguous, as x @ W^T in linear) are
 // packed with 8x8 AVX transposes; contiguous lanes (row-major B, transposed A) with vector
