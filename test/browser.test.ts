@@ -82,6 +82,28 @@ test("the page is a browser: no Node globals, the WebAssembly kernels", { skip }
   assert.deepEqual(env, { backend: "wasm", hasProcess: false });
 });
 
+test(
+  "a page that cannot load the build it wants stays on the default module and says why",
+  { skip },
+  async () => {
+    // this page is about:blank, not cross-origin isolated, and has no files beside it: Chromium
+    // has relaxed SIMD, so the backend asks for tensorgrad-wasm-relaxed.js, which fails to load
+    await page!.waitForFunction("/failed to load/.test(globalThis.tensorgradTest.reason())", {
+      timeout: 60_000,
+    });
+    const reason = await page!.evaluate(() =>
+      (globalThis as unknown as Page_).tensorgradTest.reason(),
+    );
+    assert.match(
+      reason,
+      /^SIMD128, 1 thread \(the page is not cross-origin isolated \(no SharedArrayBuffer\); the relaxed SIMD module failed to load: .+\); not running on Node\.js$/,
+    );
+    // (the kernels still run, on the default module)
+    const env = await page!.evaluate(() => (globalThis as unknown as Page_).tensorgradTest.backend);
+    assert.equal(env, "wasm");
+  },
+);
+
 test("the op table matches PyTorch in Chromium", { skip }, async () => {
   const withFixture = specs.filter((s) => fixtures.has(s.name));
   // the fixtures as their file's text, parsed in the page: the protocol's JSON would turn the

@@ -686,7 +686,9 @@ export function loadWasm(options: WasmOptions = {}): WasmBindings {
         running = target;
       })
       .catch((e: unknown) => {
-        why = `the ${BUILD_NAMES[target]} module failed to load: ${(e as Error).message ?? String(e)}`;
+        // (after why the threads do not run, where that is so)
+        const failed = `the ${BUILD_NAMES[target]} module failed to load: ${(e as Error).message ?? String(e)}`;
+        why = why === null ? failed : `${why}; ${failed}`;
       })
       .finally(warmLater);
   }

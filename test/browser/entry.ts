@@ -209,6 +209,8 @@ export interface PageApi {
   devtoolsHeaders(expressions: string[]): (string | null)[];
   elementwiseChain(n: number): ChainRun;
   threadsReport(): Promise<ThreadsReport>;
+  /** The backend's reason now (`torch.backends.wasm.reason`). */
+  reason(): string;
   backend: "native" | "wasm" | "js";
   hasProcess: boolean;
 }
@@ -220,6 +222,7 @@ const api: PageApi = {
   devtoolsHeaders,
   elementwiseChain,
   threadsReport,
+  reason: () => torch.backends.wasm.reason,
   backend: torch.backends.native.backend,
   hasProcess: typeof (globalThis as { process?: unknown }).process !== "undefined",
 };
