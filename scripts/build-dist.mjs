@@ -27,6 +27,7 @@ import { dirname, join } from "node:path";
 import ts from "typescript";
 import { fileURLToPath } from "node:url";
 import { wasmThreadsChunk } from "./wasm-threads-chunk.mjs";
+import { WASM_BUILDS } from "./build-wasm.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
@@ -364,16 +365,11 @@ const chunkRuntime = `var __tgChunks = {
  * bundle keeps the single-threaded module inline (there it is the default backend) and the
  * others in files of their own (scripts/wasm-threads-chunk.mjs).
  */
-const WASM_MODULES = [
-  ["wasm-module", "WASM_MODULE", "tensorgrad-wasm.cjs"],
-  ["wasm-module-threads", "WASM_MODULE_THREADS", "tensorgrad-wasm-threads.cjs"],
-  ["wasm-module-relaxed", "WASM_MODULE_RELAXED", "tensorgrad-wasm-relaxed.cjs"],
-  [
-    "wasm-module-threads-relaxed",
-    "WASM_MODULE_THREADS_RELAXED",
-    "tensorgrad-wasm-threads-relaxed.cjs",
-  ],
-];
+const WASM_MODULES = WASM_BUILDS.map(([, suffix, name]) => [
+  `wasm-module${suffix}`,
+  name,
+  `tensorgrad-wasm${suffix}.cjs`,
+]);
 const wasmModulePlugin = {
   name: "lazy-wasm-module",
   setup(b) {

@@ -12,19 +12,16 @@
 import { build } from "esbuild";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { WASM_BUILDS } from "./build-wasm.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** Each build's generated source (src/backend/<name>.gen.ts), export and file beside the bundle. */
-const CHUNKS = [
-  ["wasm-module-threads", "WASM_MODULE_THREADS", "tensorgrad-wasm-threads.js"],
-  ["wasm-module-relaxed", "WASM_MODULE_RELAXED", "tensorgrad-wasm-relaxed.js"],
-  [
-    "wasm-module-threads-relaxed",
-    "WASM_MODULE_THREADS_RELAXED",
-    "tensorgrad-wasm-threads-relaxed.js",
-  ],
-];
+/** Each build but the default: its generated source (src/backend/<name>.gen.ts), export and file. */
+const CHUNKS = WASM_BUILDS.filter(([key]) => key !== "single").map(([, suffix, name]) => [
+  `wasm-module${suffix}`,
+  name,
+  `tensorgrad-wasm${suffix}.js`,
+]);
 
 /** The plugin; it writes the files into `outdir` when the bundle is built. */
 export function wasmThreadsChunk(outdir) {

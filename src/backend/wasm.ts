@@ -611,11 +611,14 @@ export function loadWasm(options: WasmOptions = {}): WasmBindings {
   const want = options.bytes !== undefined ? 1 : (options.threads ?? wantedThreads());
   const grain = options.grain ?? wantedGrain();
   let why = want > 1 ? threadsUnavailable() : null;
-  const relaxed =
-    options.bytes === undefined && (options.relaxed ?? true) && relaxedUnavailable() === null;
-  // the build this engine runs best (null: the default module), and whether it runs now
+  // the build this engine runs best (null: the default module, or `bytes`)
   const target =
-    options.bytes !== undefined ? null : moduleBuild(want > 1 && why === null, relaxed);
+    options.bytes !== undefined
+      ? null
+      : moduleBuild(
+          want > 1 && why === null,
+          (options.relaxed ?? true) && relaxedUnavailable() === null,
+        );
   let pool: WasmThreads | null = null;
   let ex: Exports;
   let running: ModuleBuild | null = null;
