@@ -43,7 +43,7 @@ const LAYERS = [
     modules: ["nn/", "optim/", "data/", "serialization", "pickle", "ptfile", "viz", "onnx/"],
   },
   { name: "torch.func", modules: ["func"] },
-  { name: "public API", modules: ["index"] },
+  { name: "public API", modules: ["index", "cuda"] },
 ];
 
 const SRC = join(dirname(fileURLToPath(import.meta.url)), "src");

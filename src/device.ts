@@ -4,6 +4,8 @@
  * [webgpu storage] in backend/webgpu.ts), with one WebGPU device, index 0.
  */
 
+import { assertionError, runtimeError } from "./errors.js";
+
 /** The device types tensorgrad knows. */
 export type DeviceType = "cpu" | "webgpu";
 
@@ -56,4 +58,26 @@ export function device(type: string | Device, index?: number): Device {
     );
   }
   return spec === "webgpu" ? new Device("webgpu") : d;
+}
+
+/** PyTorch's device types tensorgrad has no backend for (besides cpu and webgpu). */
+const FOREIGN = /^(cuda|mps|meta|xpu|hip|xla)(:\d+)?$/;
+
+/** Whether `v` names a PyTorch device tensorgrad does not have ("cuda", "mps:0", ...). */
+export function isForeignDevice(v: unknown): boolean {
+  if (v instanceof Device) return v.type !== "cpu" && v.type !== "webgpu";
+  return typeof v === "string" && FOREIGN.test(v);
+}
+
+/**
+ * Refuse a device tensorgrad has no backend for, in the words of a PyTorch built without it:
+ * CUDA's "Torch not compiled with CUDA enabled" (what CPU-only PyTorch raises for `.cuda()`,
+ * `.to("cuda")` and `device="cuda"`), PyTorch's `.to()` message for mps, xpu, hip and xla.
+ */
+export function checkDeviceAvailable(v: unknown): void {
+  if (!isForeignDevice(v)) return;
+  const type = String(v).split(":")[0];
+  if (type === "cuda") throw assertionError("Torch not compiled with CUDA enabled");
+  if (type === "meta") throw runtimeError("tensorgrad has no meta device (cpu and webgpu only)");
+  throw runtimeError(`PyTorch is not linked with support for ${type} devices`);
 }

@@ -86,7 +86,15 @@ export const cfloat = complex64;
 /** torch.cdouble: PyTorch's alias of complex128. */
 export const cdouble = complex128;
 
-export { tensor } from "./ops/creation.js";
+export {
+  tensor,
+  asTensor,
+  asarray,
+  frombuffer,
+  type AsTensorOptions,
+  type AsarrayOptions,
+  type FrombufferOptions,
+} from "./ops/creation.js";
 export {
   manualSeed,
   initialSeed,
@@ -130,6 +138,11 @@ export const isInference = (t: Tensor): boolean => t.isInference();
 /** torch.index(x, ...indices): Python's x[...] (tensorgrad's spelling, as `x.index(...)`) */
 export const index = (x: Tensor, ...indices: I.IndexArg[]): Tensor => x.index(...indices);
 
+/**
+ * torch.strided: the layout of dense tensors (`t.layout`), tensorgrad's only one.
+ * @example torch.zeros(2).layout === torch.strided // true
+ */
+export const strided = "strided";
 /**
  * PyTorch's memory formats (`torch.contiguous_format`, ...), for `memoryFormat` arguments:
  * `x.contiguous({ memoryFormat: torch.channelsLast })`.
@@ -272,7 +285,24 @@ export const backends = {
    * @example torch.backends.wasm.enabled // true
    */
   wasm: wasmStatus,
+  ...foreignBackends,
 };
+export {
+  cuda,
+  random,
+  forkRng,
+  useDeterministicAlgorithms,
+  areDeterministicAlgorithmsEnabled,
+  isDeterministicAlgorithmsWarnOnlyEnabled,
+  setDeterministicDebugMode,
+  getDeterministicDebugMode,
+  setFloat32MatmulPrecision,
+  getFloat32MatmulPrecision,
+  typename,
+  isStorage,
+  type DeterministicOptions,
+} from "./cuda.js";
+import { foreignBackends } from "./cuda.js";
 export { safetensors } from "./serialization.js";
 export { save, load, type LoadResult, type LoadOptions } from "./ptfile.js";
 /** torch.is_anomaly_enabled() */

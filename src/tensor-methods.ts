@@ -42,7 +42,7 @@ import * as I from "./ops/indexing.js";
 import { alloc, castData, scalarArray, valuesOf, wrap } from "./ops/core.js";
 import { inplace } from "./ops/inplace.js";
 import { backward as runBackwardApi, type BackwardOptions } from "./autograd/api.js";
-import { Device, parseDevice } from "./device.js";
+import { Device, checkDeviceAvailable, parseDevice } from "./device.js";
 import {
   deviceClone,
   deviceWriteInto,
@@ -127,6 +127,12 @@ declare module "./tensor.js" {
     to(target: DType | DTypeName | Device | string | ToOptions, dtype?: DType | DTypeName): Tensor;
     /** @internal the dtype conversion of `to` */
     toDtype(dtype: DType | DTypeName): Tensor;
+    /**
+     * PyTorch's `t.cuda()`: tensorgrad has no CUDA device, so this raises what a CPU-only
+     * PyTorch raises (AssertionError: Torch not compiled with CUDA enabled). Use `t.webgpu()`.
+     * @example torch.cuda.isAvailable() ? "unreachable" : "cpu"
+     */
+    cuda(): Tensor;
     /**
      * This tensor on the WebGPU device (`t.to("webgpu")`, as PyTorch's `t.cuda()`); needs
      * `await torch.webgpu.init()` first.
@@ -398,6 +404,11 @@ class TensorMethods extends Tensor {
     // PyTorch's forms: to(dtype), to(device, dtype?), to({ device, dtype })
     let dev: Device | null = null;
     let want: DType | DTypeName | undefined;
+    checkDeviceAvailable(
+      target !== null && typeof target === "object" && !(target instanceof Device)
+        ? (target as ToOptions).device
+        : target,
+    );
     if (
       target instanceof DTypeClass ||
       (typeof target === "string" && parseDevice(target) === null)
@@ -429,6 +440,11 @@ class TensorMethods extends Tensor {
         "to('webgpu') of a tensor that requires grad: tensorgrad cannot carry gradients back across devices (WebGPU reads are asynchronous); move the leaf itself: t.detach().to('webgpu').requiresGrad_()",
       );
     return toDevice(cast);
+  }
+
+  override cuda(): Tensor {
+    checkDeviceAvailable("cuda");
+    return this;
   }
 
   override webgpu(): Tensor {

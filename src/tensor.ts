@@ -281,6 +281,82 @@ export class Tensor {
     return this.shape.length;
   }
   /**
+   * The number of dimensions (PyTorch's `t.ndimension()`, an alias of `t.dim()`).
+   * @example torch.zeros(2, 3).ndimension() // 2
+   */
+  ndimension(): number {
+    return this.shape.length;
+  }
+  /**
+   * The number of elements (PyTorch's `t.nelement()`, an alias of `t.numel()`).
+   * @example torch.zeros(2, 3).nelement() // 6
+   */
+  nelement(): number {
+    let n = 1;
+    for (const d of this.shape) n *= d;
+    return n;
+  }
+  /**
+   * The elements to step in storage per step along each dim (PyTorch's `t.stride()`), or
+   * along `dim` alone.
+   * @example torch.zeros(2, 3).stride() // [3, 1]
+   */
+  stride(): number[];
+  stride(dim: number): number;
+  stride(dim?: number | null): number[] | number {
+    if (dim === undefined || dim === null) return this.strides.slice();
+    return this.strides[normalizeDim(dim, this.dim())];
+  }
+  /**
+   * The index of the first element in storage (PyTorch's `t.storage_offset()`).
+   * @example torch.zeros(2, 3).select(0, 1).storageOffset() // 3
+   */
+  storageOffset(): number {
+    return this.offset;
+  }
+  /**
+   * The size in bytes of one element (PyTorch's `t.element_size()`).
+   * @example torch.zeros(2, { dtype: torch.float64 }).elementSize() // 8
+   */
+  elementSize(): number {
+    return this.dtype.itemsize;
+  }
+  /**
+   * PyTorch's `t.get_device()`: -1 for a CPU tensor, the device index (0) on WebGPU.
+   * @example torch.zeros(2).getDevice() // -1
+   */
+  getDevice(): number {
+    return this.typedArray instanceof DeviceArray ? 0 : -1;
+  }
+  /**
+   * The memory layout (PyTorch's `t.layout`): always `torch.strided`, tensorgrad's only one.
+   * @example torch.zeros(2).layout // "strided"
+   */
+  get layout(): "strided" {
+    return "strided";
+  }
+  /**
+   * PyTorch's `t.is_sparse`: always false (tensorgrad's tensors are dense).
+   * @example torch.zeros(2).isSparse // false
+   */
+  get isSparse(): boolean {
+    return false;
+  }
+  /**
+   * PyTorch's `t.is_quantized`: always false (tensorgrad has no quantized dtypes).
+   * @example torch.zeros(2).isQuantized // false
+   */
+  get isQuantized(): boolean {
+    return false;
+  }
+  /**
+   * PyTorch's `t.is_meta`: always false (tensorgrad has no meta device).
+   * @example torch.zeros(2).isMeta // false
+   */
+  get isMeta(): boolean {
+    return false;
+  }
+  /**
    * The number of dimensions, as a property (PyTorch's `t.ndim`).
    * @example torch.zeros(2, 3).ndim // 2
    */

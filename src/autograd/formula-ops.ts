@@ -66,6 +66,17 @@ export function mulScalar(t: Tensor, s: number): Tensor {
   return out;
 }
 
+/**
+ * t - alpha * s for a C++ Scalar s (sub.Scalar, reached through subtract.Scalar, which Python
+ * numbers bind to as subtract is not one of the ops whose numbers the parser wraps:
+ * SubBackward1). Same values as t.sub(s, alpha).
+ */
+export function subScalar(t: Tensor, s: number, alpha: number): Tensor {
+  const out = noForwardGrad(() => noGrad(() => t.sub(s, { alpha })));
+  if (needsGrad(t)) record("sub", out, [t, null], {}, { alpha }, "SubBackward1");
+  return out;
+}
+
 /** t / s for a C++ Scalar s (div.Scalar: DivBackward1). Same values as t.div(s). */
 export function divScalar(t: Tensor, s: number): Tensor {
   const out = noForwardGrad(() => noGrad(() => t.div(s)));

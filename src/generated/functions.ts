@@ -139,6 +139,98 @@ export let mul = fn("mul", "torch", swap) as {
   (input: Tensor | number, other: Tensor | number, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** Alias of sub: `input - alpha * other` (broadcasting; a number other with `alpha` given positionally binds subtract.Scalar, SubBackward1). */
+export let subtract = fn("subtract", "torch", swap) as {
+  /**
+   * Alias of sub: `input - alpha * other` (broadcasting; a number other with `alpha` given positionally binds subtract.Scalar, SubBackward1).
+   *
+   * PyTorch: `subtract.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
+   * @example torch.subtract(torch.tensor([5, 6]), 1, 2) // tensor([3., 4.])
+   */
+  (
+    input: Tensor | number,
+    options: { other: Tensor | number; alpha?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Alias of sub: `input - alpha * other` (broadcasting; a number other with `alpha` given positionally binds subtract.Scalar, SubBackward1).
+   *
+   * PyTorch: `subtract.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
+   * @example torch.subtract(torch.tensor([5, 6]), 1, 2) // tensor([3., 4.])
+   */
+  (
+    input: Tensor | number,
+    other: Tensor | number,
+    options?: { alpha?: number | boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * Alias of sub: `input - alpha * other` (broadcasting; a number other with `alpha` given positionally binds subtract.Scalar, SubBackward1).
+   *
+   * PyTorch: `subtract.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor`
+   * @example torch.subtract(torch.tensor([5, 6]), 1, 2) // tensor([3., 4.])
+   */
+  (input: Tensor | number, options: { other: number | boolean; alpha?: number | boolean }): Tensor;
+  /**
+   * Alias of sub: `input - alpha * other` (broadcasting; a number other with `alpha` given positionally binds subtract.Scalar, SubBackward1).
+   *
+   * PyTorch: `subtract.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor`
+   * @example torch.subtract(torch.tensor([5, 6]), 1, 2) // tensor([3., 4.])
+   */
+  (input: Tensor | number, other: number | boolean, options?: { alpha?: number | boolean }): Tensor;
+  /**
+   * Alias of sub: `input - alpha * other` (broadcasting; a number other with `alpha` given positionally binds subtract.Scalar, SubBackward1).
+   *
+   * PyTorch: `subtract.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor`
+   * @example torch.subtract(torch.tensor([5, 6]), 1, 2) // tensor([3., 4.])
+   */
+  (input: Tensor | number, other: number | boolean, alpha: number | boolean): Tensor;
+};
+
+/** Alias of mul: `input * other` elementwise (broadcasting). */
+export let multiply = fn("multiply", "torch", swap) as {
+  /**
+   * Alias of mul: `input * other` elementwise (broadcasting).
+   *
+   * PyTorch: `multiply.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.multiply(torch.tensor([1, 2]), 3) // tensor([3., 6.])
+   */
+  (input: Tensor | number, options: { other: Tensor | number; out?: Tensor | null }): Tensor;
+  /**
+   * Alias of mul: `input * other` elementwise (broadcasting).
+   *
+   * PyTorch: `multiply.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.multiply(torch.tensor([1, 2]), 3) // tensor([3., 6.])
+   */
+  (input: Tensor | number, other: Tensor | number, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * Alias of mul: `input * other` elementwise (broadcasting).
+   *
+   * PyTorch: `multiply.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.multiply(torch.tensor([1, 2]), 3) // tensor([3., 6.])
+   */
+  (input: Tensor | number, options: { other: number | boolean }): Tensor;
+  /**
+   * Alias of mul: `input * other` elementwise (broadcasting).
+   *
+   * PyTorch: `multiply.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.multiply(torch.tensor([1, 2]), 3) // tensor([3., 6.])
+   */
+  (input: Tensor | number, other: number | boolean): Tensor;
+  /**
+   * Alias of mul: `input * other` elementwise (broadcasting).
+   *
+   * PyTorch: `multiply.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.multiply(torch.tensor([1, 2]), 3) // tensor([3., 6.])
+   */
+  (input: Tensor | number, options: { other: Tensor | number | boolean }): Tensor;
+  /**
+   * Alias of mul: `input * other` elementwise (broadcasting).
+   *
+   * PyTorch: `multiply.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.multiply(torch.tensor([1, 2]), 3) // tensor([3., 6.])
+   */
+  (input: Tensor | number, other: Tensor | number | boolean): Tensor;
+};
+
 /** Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype. */
 export let div = fn("div", "torch", swap) as {
   /**
@@ -1448,6 +1540,24 @@ export let atan2 = fn("atan2", "torch", swap) as {
   (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
 };
 
+/** Alias of atan2: the elementwise angle, in radians, of the point (`other`, `input`). */
+export let arctan2 = fn("arctan2", "torch", swap) as {
+  /**
+   * Alias of atan2: the elementwise angle, in radians, of the point (`other`, `input`).
+   *
+   * PyTorch: `arctan2(Tensor self, Tensor other) -> Tensor`
+   * @example torch.arctan2(torch.tensor([1, -1]), torch.tensor([-1, -1])) // tensor([ 2.3562, -2.3562])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * Alias of atan2: the elementwise angle, in radians, of the point (`other`, `input`).
+   *
+   * PyTorch: `arctan2(Tensor self, Tensor other) -> Tensor`
+   * @example torch.arctan2(torch.tensor([1, -1]), torch.tensor([-1, -1])) // tensor([ 2.3562, -2.3562])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+};
+
 /** `input == other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype. */
 export let eq = fn("eq", "torch", swap) as {
   /**
@@ -1720,6 +1830,236 @@ export let ge = fn("ge", "torch", swap) as {
    *
    * PyTorch: `ge.Tensor(Tensor self, Tensor other) -> Tensor`
    * @example torch.tensor([1, 2]).ge(2) // tensor([False,  True])
+   */
+  (input: Tensor, other: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Alias of ne. */
+export let notEqual = fn("notEqual", "torch", swap) as {
+  /**
+   * Alias of ne.
+   *
+   * PyTorch: `not_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * Alias of ne.
+   *
+   * PyTorch: `not_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * Alias of ne.
+   *
+   * PyTorch: `not_equal.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
+   */
+  (input: Tensor, options: { other: number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * Alias of ne.
+   *
+   * PyTorch: `not_equal.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
+   */
+  (input: Tensor, other: number | boolean, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * Alias of ne.
+   *
+   * PyTorch: `not_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
+   */
+  (input: Tensor, options: { other: Tensor | number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * Alias of ne.
+   *
+   * PyTorch: `not_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
+   */
+  (input: Tensor, other: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Alias of lt. */
+export let less = fn("less", "torch", swap) as {
+  /**
+   * Alias of lt.
+   *
+   * PyTorch: `less.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * Alias of lt.
+   *
+   * PyTorch: `less.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * Alias of lt.
+   *
+   * PyTorch: `less.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
+   */
+  (input: Tensor, options: { other: number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * Alias of lt.
+   *
+   * PyTorch: `less.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
+   */
+  (input: Tensor, other: number | boolean, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * Alias of lt.
+   *
+   * PyTorch: `less.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
+   */
+  (input: Tensor, options: { other: Tensor | number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * Alias of lt.
+   *
+   * PyTorch: `less.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
+   */
+  (input: Tensor, other: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Alias of le. */
+export let lessEqual = fn("lessEqual", "torch", swap) as {
+  /**
+   * Alias of le.
+   *
+   * PyTorch: `less_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * Alias of le.
+   *
+   * PyTorch: `less_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * Alias of le.
+   *
+   * PyTorch: `less_equal.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
+   */
+  (input: Tensor, options: { other: number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * Alias of le.
+   *
+   * PyTorch: `less_equal.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
+   */
+  (input: Tensor, other: number | boolean, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * Alias of le.
+   *
+   * PyTorch: `less_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
+   */
+  (input: Tensor, options: { other: Tensor | number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * Alias of le.
+   *
+   * PyTorch: `less_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
+   */
+  (input: Tensor, other: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Alias of gt. */
+export let greater = fn("greater", "torch", swap) as {
+  /**
+   * Alias of gt.
+   *
+   * PyTorch: `greater.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * Alias of gt.
+   *
+   * PyTorch: `greater.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * Alias of gt.
+   *
+   * PyTorch: `greater.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
+   */
+  (input: Tensor, options: { other: number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * Alias of gt.
+   *
+   * PyTorch: `greater.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
+   */
+  (input: Tensor, other: number | boolean, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * Alias of gt.
+   *
+   * PyTorch: `greater.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
+   */
+  (input: Tensor, options: { other: Tensor | number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * Alias of gt.
+   *
+   * PyTorch: `greater.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
+   */
+  (input: Tensor, other: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Alias of ge. */
+export let greaterEqual = fn("greaterEqual", "torch", swap) as {
+  /**
+   * Alias of ge.
+   *
+   * PyTorch: `greater_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
+   */
+  (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
+  /**
+   * Alias of ge.
+   *
+   * PyTorch: `greater_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
+   */
+  (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * Alias of ge.
+   *
+   * PyTorch: `greater_equal.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
+   */
+  (input: Tensor, options: { other: number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * Alias of ge.
+   *
+   * PyTorch: `greater_equal.Scalar(Tensor self, Scalar other) -> Tensor`
+   * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
+   */
+  (input: Tensor, other: number | boolean, options?: { out?: Tensor | null }): Tensor;
+  /**
+   * Alias of ge.
+   *
+   * PyTorch: `greater_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
+   */
+  (input: Tensor, options: { other: Tensor | number | boolean; out?: Tensor | null }): Tensor;
+  /**
+   * Alias of ge.
+   *
+   * PyTorch: `greater_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+   * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
    */
   (input: Tensor, other: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
 };
@@ -7775,6 +8115,67 @@ export let arange = fn("arange", "torch", swap) as {
   ): Tensor;
 };
 
+/** Deprecated (use torch.arange): values from `start` to `end` inclusive by `step`, in the default dtype. */
+export let range = fn("range", "torch", swap) as {
+  /**
+   * Deprecated (use torch.arange): values from `start` to `end` inclusive by `step`, in the default dtype.
+   *
+   * PyTorch: `range.step(Scalar start, Scalar end, Scalar step=1, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.range(1, 4) // tensor([1., 2., 3., 4.])
+   */
+  (
+    start: number | boolean,
+    options: {
+      end: number | boolean;
+      step?: number | boolean;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * Deprecated (use torch.arange): values from `start` to `end` inclusive by `step`, in the default dtype.
+   *
+   * PyTorch: `range.step(Scalar start, Scalar end, Scalar step=1, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.range(1, 4) // tensor([1., 2., 3., 4.])
+   */
+  (
+    start: number | boolean,
+    end: number | boolean,
+    options?: {
+      step?: number | boolean;
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+  /**
+   * Deprecated (use torch.arange): values from `start` to `end` inclusive by `step`, in the default dtype.
+   *
+   * PyTorch: `range.step(Scalar start, Scalar end, Scalar step=1, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.range(1, 4) // tensor([1., 2., 3., 4.])
+   */
+  (
+    start: number | boolean,
+    end: number | boolean,
+    step: number | boolean,
+    options?: {
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+      out?: Tensor | null;
+    },
+  ): Tensor;
+};
+
 /** `steps` evenly spaced values from `start` to `end` inclusive. */
 export let linspace = fn("linspace", "torch", swap) as {
   /**
@@ -8178,6 +8579,24 @@ export let concat = fn("concat", "torch", swap) as {
    *
    * PyTorch: `concat(Tensor[] tensors, int dim=0) -> Tensor`
    * @example torch.concat([torch.tensor([1, 2]), torch.tensor([3])]) // tensor([1., 2., 3.])
+   */
+  (tensors: readonly Tensor[], dim: number, options?: { out?: Tensor | null }): Tensor;
+};
+
+/** Alias of torch.cat. */
+export let concatenate = fn("concatenate", "torch", swap) as {
+  /**
+   * Alias of torch.cat.
+   *
+   * PyTorch: `concatenate(Tensor[] tensors, int dim=0) -> Tensor`
+   * @example torch.concatenate([torch.tensor([1, 2]), torch.tensor([3])]) // tensor([1., 2., 3.])
+   */
+  (tensors: readonly Tensor[], options?: { dim?: number; out?: Tensor | null }): Tensor;
+  /**
+   * Alias of torch.cat.
+   *
+   * PyTorch: `concatenate(Tensor[] tensors, int dim=0) -> Tensor`
+   * @example torch.concatenate([torch.tensor([1, 2]), torch.tensor([3])]) // tensor([1., 2., 3.])
    */
   (tensors: readonly Tensor[], dim: number, options?: { out?: Tensor | null }): Tensor;
 };
@@ -14672,6 +15091,338 @@ export let zero_ = fn("zero_", "torch", swap) as {
   (input: Tensor): Tensor;
 };
 
+/** Whether input's dtype is a floating-point type (as `input.isFloatingPoint()`). */
+export let isFloatingPoint = fn("isFloatingPoint", "torch", swap) as {
+  /**
+   * Whether input's dtype is a floating-point type (as `input.isFloatingPoint()`).
+   *
+   * PyTorch: `is_floating_point(Tensor self) -> bool`
+   * @example torch.isFloatingPoint(torch.zeros(2)) // true
+   */
+  (input: Tensor): boolean;
+};
+
+/** Whether input's dtype is complex (as `input.isComplex()`). */
+export let isComplex = fn("isComplex", "torch", swap) as {
+  /**
+   * Whether input's dtype is complex (as `input.isComplex()`).
+   *
+   * PyTorch: `is_complex(Tensor self) -> bool`
+   * @example torch.isComplex(torch.zeros(2)) // false
+   */
+  (input: Tensor): boolean;
+};
+
+/** Whether a one-element tensor's value is not zero (NaN counts as nonzero), as Python's `bool(t)`. */
+export let isNonzero = fn("isNonzero", "torch", swap) as {
+  /**
+   * Whether a one-element tensor's value is not zero (NaN counts as nonzero), as Python's `bool(t)`.
+   *
+   * PyTorch: `is_nonzero(Tensor self) -> bool`
+   * @example torch.tensor([0.5]).isNonzero() // true
+   */
+  (input: Tensor): boolean;
+};
+
+/** Whether input and other have the same shape. */
+export let isSameSize = fn("isSameSize", "torch", swap) as {
+  /**
+   * Whether input and other have the same shape.
+   *
+   * PyTorch: `is_same_size(Tensor self, Tensor other) -> bool`
+   * @example torch.isSameSize(torch.zeros(2, 3), torch.ones(2, 3)) // true
+   */
+  (input: Tensor, options: { other: Tensor }): boolean;
+  /**
+   * Whether input and other have the same shape.
+   *
+   * PyTorch: `is_same_size(Tensor self, Tensor other) -> bool`
+   * @example torch.isSameSize(torch.zeros(2, 3), torch.ones(2, 3)) // true
+   */
+  (input: Tensor, other: Tensor): boolean;
+};
+
+/** Whether input's dtype is signed: every dtype but uint8 and bool. */
+export let isSigned = fn("isSigned", "torch", swap) as {
+  /**
+   * Whether input's dtype is signed: every dtype but uint8 and bool.
+   *
+   * PyTorch: `is_signed(Tensor self) -> bool`
+   * @example torch.tensor([1], { dtype: torch.uint8 }).isSigned() // false
+   */
+  (input: Tensor): boolean;
+};
+
+/** The dtype an arithmetic op on these operands computes in (PyTorch's type promotion: dimensioned tensors over 0-dim ones over numbers, within a category). */
+export let resultType = fn("resultType", "torch", swap) as {
+  /**
+   * The dtype an arithmetic op on these operands computes in (PyTorch's type promotion: dimensioned tensors over 0-dim ones over numbers, within a category).
+   *
+   * PyTorch: `result_type.Tensor(Tensor tensor, Tensor other) -> ScalarType`
+   * @example torch.resultType(torch.tensor([1], { dtype: torch.int32 }), 2.5) // torch.float32
+   */
+  (tensor: Tensor, options: { other: Tensor }): unknown;
+  /**
+   * The dtype an arithmetic op on these operands computes in (PyTorch's type promotion: dimensioned tensors over 0-dim ones over numbers, within a category).
+   *
+   * PyTorch: `result_type.Tensor(Tensor tensor, Tensor other) -> ScalarType`
+   * @example torch.resultType(torch.tensor([1], { dtype: torch.int32 }), 2.5) // torch.float32
+   */
+  (tensor: Tensor, other: Tensor): unknown;
+  /**
+   * The dtype an arithmetic op on these operands computes in (PyTorch's type promotion: dimensioned tensors over 0-dim ones over numbers, within a category).
+   *
+   * PyTorch: `result_type.Scalar_Tensor(Scalar scalar, Tensor tensor) -> ScalarType`
+   * @example torch.resultType(torch.tensor([1], { dtype: torch.int32 }), 2.5) // torch.float32
+   */
+  (scalar: number | boolean, options: { tensor: Tensor }): unknown;
+  /**
+   * The dtype an arithmetic op on these operands computes in (PyTorch's type promotion: dimensioned tensors over 0-dim ones over numbers, within a category).
+   *
+   * PyTorch: `result_type.Scalar_Tensor(Scalar scalar, Tensor tensor) -> ScalarType`
+   * @example torch.resultType(torch.tensor([1], { dtype: torch.int32 }), 2.5) // torch.float32
+   */
+  (scalar: number | boolean, tensor: Tensor): unknown;
+  /**
+   * The dtype an arithmetic op on these operands computes in (PyTorch's type promotion: dimensioned tensors over 0-dim ones over numbers, within a category).
+   *
+   * PyTorch: `result_type.Scalar(Tensor tensor, Scalar other) -> ScalarType`
+   * @example torch.resultType(torch.tensor([1], { dtype: torch.int32 }), 2.5) // torch.float32
+   */
+  (tensor: Tensor, options: { other: number | boolean }): unknown;
+  /**
+   * The dtype an arithmetic op on these operands computes in (PyTorch's type promotion: dimensioned tensors over 0-dim ones over numbers, within a category).
+   *
+   * PyTorch: `result_type.Scalar(Tensor tensor, Scalar other) -> ScalarType`
+   * @example torch.resultType(torch.tensor([1], { dtype: torch.int32 }), 2.5) // torch.float32
+   */
+  (tensor: Tensor, other: number | boolean): unknown;
+  /**
+   * The dtype an arithmetic op on these operands computes in (PyTorch's type promotion: dimensioned tensors over 0-dim ones over numbers, within a category).
+   *
+   * PyTorch: `result_type.Scalar_Scalar(Scalar scalar1, Scalar scalar2) -> ScalarType`
+   * @example torch.resultType(torch.tensor([1], { dtype: torch.int32 }), 2.5) // torch.float32
+   */
+  (scalar1: number | boolean, options: { scalar2: number | boolean }): unknown;
+  /**
+   * The dtype an arithmetic op on these operands computes in (PyTorch's type promotion: dimensioned tensors over 0-dim ones over numbers, within a category).
+   *
+   * PyTorch: `result_type.Scalar_Scalar(Scalar scalar1, Scalar scalar2) -> ScalarType`
+   * @example torch.resultType(torch.tensor([1], { dtype: torch.int32 }), 2.5) // torch.float32
+   */
+  (scalar1: number | boolean, scalar2: number | boolean): unknown;
+  /**
+   * The dtype an arithmetic op on these operands computes in (PyTorch's type promotion: dimensioned tensors over 0-dim ones over numbers, within a category).
+   *
+   * PyTorch: `result_type.Tensor(Tensor tensor, Tensor other) -> ScalarType`
+   * @example torch.resultType(torch.tensor([1], { dtype: torch.int32 }), 2.5) // torch.float32
+   */
+  (tensor: Tensor, options: { other: Tensor | number | boolean }): unknown;
+  /**
+   * The dtype an arithmetic op on these operands computes in (PyTorch's type promotion: dimensioned tensors over 0-dim ones over numbers, within a category).
+   *
+   * PyTorch: `result_type.Tensor(Tensor tensor, Tensor other) -> ScalarType`
+   * @example torch.resultType(torch.tensor([1], { dtype: torch.int32 }), 2.5) // torch.float32
+   */
+  (tensor: Tensor, other: Tensor | number | boolean): unknown;
+};
+
+/** Whether a cast from one dtype to another is allowed by PyTorch's casting rules (no complex to real, floating to integral, or non-bool to bool). */
+export let canCast = fn("canCast", "torch", swap) as {
+  /**
+   * Whether a cast from one dtype to another is allowed by PyTorch's casting rules (no complex to real, floating to integral, or non-bool to bool).
+   *
+   * PyTorch: `can_cast(ScalarType from, ScalarType to) -> bool`
+   * @example torch.canCast(torch.float64, torch.int32) // false
+   */
+  (from: DType, options: { to: DType }): boolean;
+  /**
+   * Whether a cast from one dtype to another is allowed by PyTorch's casting rules (no complex to real, floating to integral, or non-bool to bool).
+   *
+   * PyTorch: `can_cast(ScalarType from, ScalarType to) -> bool`
+   * @example torch.canCast(torch.float64, torch.int32) // false
+   */
+  (from: DType, to: DType): boolean;
+};
+
+/** A 0-dim tensor holding `s`, in the default dtype unless `dtype` is given. */
+export let scalarTensor = fn("scalarTensor", "torch", swap) as {
+  /**
+   * A 0-dim tensor holding `s`, in the default dtype unless `dtype` is given.
+   *
+   * PyTorch: `scalar_tensor(Scalar s, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.scalarTensor(3) // tensor(3.)
+   */
+  (
+    s: number | boolean,
+    options?: {
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+};
+
+/** An uninitialised tensor (zeros here) of `size` laid out with `stride`, in the default dtype unless `dtype` is given. */
+export let emptyStrided = fn("emptyStrided", "torch", swap) as {
+  /**
+   * An uninitialised tensor (zeros here) of `size` laid out with `stride`, in the default dtype unless `dtype` is given.
+   *
+   * PyTorch: `empty_strided(SymInt[] size, SymInt[] stride, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.emptyStrided([2, 3], [1, 2]).stride() // [1, 2]
+   */
+  (
+    size: readonly number[],
+    options: {
+      stride: readonly number[];
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+  /**
+   * An uninitialised tensor (zeros here) of `size` laid out with `stride`, in the default dtype unless `dtype` is given.
+   *
+   * PyTorch: `empty_strided(SymInt[] size, SymInt[] stride, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor`
+   * @example torch.emptyStrided([2, 3], [1, 2]).stride() // [1, 2]
+   */
+  (
+    size: readonly number[],
+    stride: readonly number[],
+    options?: {
+      dtype?: DType | null;
+      layout?: "strided" | null;
+      device?: "cpu" | "webgpu" | "webgpu:0" | null;
+      pinMemory?: boolean | null;
+      requiresGrad?: boolean | null;
+    },
+  ): Tensor;
+};
+
+/** The Vandermonde matrix of the 1-d `x`: column j is x^(N-1-j) (x^j with `increasing`), N columns (default len(x)), integers in int64. */
+export let vander = fn("vander", "torch", swap) as {
+  /**
+   * The Vandermonde matrix of the 1-d `x`: column j is x^(N-1-j) (x^j with `increasing`), N columns (default len(x)), integers in int64.
+   *
+   * PyTorch: `vander(Tensor x, int? N=None, bool increasing=False) -> Tensor`
+   * @example torch.vander(torch.tensor([1, 2, 3], { dtype: torch.int64 })) // tensor([[1, 1, 1], [4, 2, 1], [9, 3, 1]])
+   */
+  (x: Tensor, options?: { N?: number | null; increasing?: boolean }): Tensor;
+  /**
+   * The Vandermonde matrix of the 1-d `x`: column j is x^(N-1-j) (x^j with `increasing`), N columns (default len(x)), integers in int64.
+   *
+   * PyTorch: `vander(Tensor x, int? N=None, bool increasing=False) -> Tensor`
+   * @example torch.vander(torch.tensor([1, 2, 3], { dtype: torch.int64 })) // tensor([[1, 1, 1], [4, 2, 1], [9, 3, 1]])
+   */
+  (x: Tensor, N: number | null, options?: { increasing?: boolean }): Tensor;
+  /**
+   * The Vandermonde matrix of the 1-d `x`: column j is x^(N-1-j) (x^j with `increasing`), N columns (default len(x)), integers in int64.
+   *
+   * PyTorch: `vander(Tensor x, int? N=None, bool increasing=False) -> Tensor`
+   * @example torch.vander(torch.tensor([1, 2, 3], { dtype: torch.int64 })) // tensor([[1, 1, 1], [4, 2, 1], [9, 3, 1]])
+   */
+  (x: Tensor, N: number | null, increasing: boolean): Tensor;
+};
+
+/** The Frobenius norm, sqrt(sum |x|²), over all elements or over up to two `dim`s (as torch.linalg.norm). */
+export let frobeniusNorm = fn("frobeniusNorm", "torch", swap) as {
+  /**
+   * The Frobenius norm, sqrt(sum |x|²), over all elements or over up to two `dim`s (as torch.linalg.norm).
+   *
+   * PyTorch: `frobenius_norm(Tensor self) -> Tensor`
+   * @example torch.frobeniusNorm(torch.ones(2, 2)) // tensor(2.)
+   */
+  (input: Tensor): Tensor;
+  /**
+   * The Frobenius norm, sqrt(sum |x|²), over all elements or over up to two `dim`s (as torch.linalg.norm).
+   *
+   * PyTorch: `frobenius_norm.dim(Tensor self, int[1] dim, bool keepdim=False) -> Tensor`
+   * @example torch.frobeniusNorm(torch.ones(2, 2)) // tensor(2.)
+   */
+  (
+    input: Tensor,
+    options: { dim: number | readonly number[]; keepdim?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The Frobenius norm, sqrt(sum |x|²), over all elements or over up to two `dim`s (as torch.linalg.norm).
+   *
+   * PyTorch: `frobenius_norm.dim(Tensor self, int[1] dim, bool keepdim=False) -> Tensor`
+   * @example torch.frobeniusNorm(torch.ones(2, 2)) // tensor(2.)
+   */
+  (
+    input: Tensor,
+    dim: number | readonly number[],
+    options?: { keepdim?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The Frobenius norm, sqrt(sum |x|²), over all elements or over up to two `dim`s (as torch.linalg.norm).
+   *
+   * PyTorch: `frobenius_norm.dim(Tensor self, int[1] dim, bool keepdim=False) -> Tensor`
+   * @example torch.frobeniusNorm(torch.ones(2, 2)) // tensor(2.)
+   */
+  (
+    input: Tensor,
+    dim: number | readonly number[],
+    keepdim: boolean,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+};
+
+/** The nuclear norm, the sum of the singular values, of a matrix (or over two `dim`s), as torch.linalg.matrix_norm(input, 'nuc'). */
+export let nuclearNorm = fn("nuclearNorm", "torch", swap) as {
+  /**
+   * The nuclear norm, the sum of the singular values, of a matrix (or over two `dim`s), as torch.linalg.matrix_norm(input, 'nuc').
+   *
+   * PyTorch: `nuclear_norm.dim(Tensor self, int[2] dim, bool keepdim=False) -> Tensor`
+   * @example torch.nuclearNorm(torch.eye(3)) // tensor(3.)
+   */
+  (
+    input: Tensor,
+    options: { dim: number | readonly number[]; keepdim?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The nuclear norm, the sum of the singular values, of a matrix (or over two `dim`s), as torch.linalg.matrix_norm(input, 'nuc').
+   *
+   * PyTorch: `nuclear_norm.dim(Tensor self, int[2] dim, bool keepdim=False) -> Tensor`
+   * @example torch.nuclearNorm(torch.eye(3)) // tensor(3.)
+   */
+  (
+    input: Tensor,
+    dim: number | readonly number[],
+    options?: { keepdim?: boolean; out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The nuclear norm, the sum of the singular values, of a matrix (or over two `dim`s), as torch.linalg.matrix_norm(input, 'nuc').
+   *
+   * PyTorch: `nuclear_norm.dim(Tensor self, int[2] dim, bool keepdim=False) -> Tensor`
+   * @example torch.nuclearNorm(torch.eye(3)) // tensor(3.)
+   */
+  (
+    input: Tensor,
+    dim: number | readonly number[],
+    keepdim: boolean,
+    options?: { out?: Tensor | null },
+  ): Tensor;
+  /**
+   * The nuclear norm, the sum of the singular values, of a matrix (or over two `dim`s), as torch.linalg.matrix_norm(input, 'nuc').
+   *
+   * PyTorch: `nuclear_norm(Tensor self, bool keepdim=False) -> Tensor`
+   * @example torch.nuclearNorm(torch.eye(3)) // tensor(3.)
+   */
+  (input: Tensor, options?: { keepdim?: boolean; out?: Tensor | null }): Tensor;
+  /**
+   * The nuclear norm, the sum of the singular values, of a matrix (or over two `dim`s), as torch.linalg.matrix_norm(input, 'nuc').
+   *
+   * PyTorch: `nuclear_norm(Tensor self, bool keepdim=False) -> Tensor`
+   * @example torch.nuclearNorm(torch.eye(3)) // tensor(3.)
+   */
+  (input: Tensor, keepdim: boolean, options?: { out?: Tensor | null }): Tensor;
+};
+
 /** Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`. */
 export let triangularSolve = fn("triangularSolve", "torch", swap) as {
   /**
@@ -19319,6 +20070,12 @@ function swap(f: unknown, key: string): void {
     case "mul":
       mul = f as never;
       return;
+    case "subtract":
+      subtract = f as never;
+      return;
+    case "multiply":
+      multiply = f as never;
+      return;
     case "div":
       div = f as never;
       return;
@@ -19496,6 +20253,9 @@ function swap(f: unknown, key: string): void {
     case "atan2":
       atan2 = f as never;
       return;
+    case "arctan2":
+      arctan2 = f as never;
+      return;
     case "eq":
       eq = f as never;
       return;
@@ -19513,6 +20273,21 @@ function swap(f: unknown, key: string): void {
       return;
     case "ge":
       ge = f as never;
+      return;
+    case "notEqual":
+      notEqual = f as never;
+      return;
+    case "less":
+      less = f as never;
+      return;
+    case "lessEqual":
+      lessEqual = f as never;
+      return;
+    case "greater":
+      greater = f as never;
+      return;
+    case "greaterEqual":
+      greaterEqual = f as never;
       return;
     case "logicalAnd":
       logicalAnd = f as never;
@@ -19829,6 +20604,9 @@ function swap(f: unknown, key: string): void {
     case "arange":
       arange = f as never;
       return;
+    case "range":
+      range = f as never;
+      return;
     case "linspace":
       linspace = f as never;
       return;
@@ -19867,6 +20645,9 @@ function swap(f: unknown, key: string): void {
       return;
     case "concat":
       concat = f as never;
+      return;
+    case "concatenate":
+      concatenate = f as never;
       return;
     case "stack":
       stack = f as never;
@@ -20458,6 +21239,42 @@ function swap(f: unknown, key: string): void {
       return;
     case "zero_":
       zero_ = f as never;
+      return;
+    case "isFloatingPoint":
+      isFloatingPoint = f as never;
+      return;
+    case "isComplex":
+      isComplex = f as never;
+      return;
+    case "isNonzero":
+      isNonzero = f as never;
+      return;
+    case "isSameSize":
+      isSameSize = f as never;
+      return;
+    case "isSigned":
+      isSigned = f as never;
+      return;
+    case "resultType":
+      resultType = f as never;
+      return;
+    case "canCast":
+      canCast = f as never;
+      return;
+    case "scalarTensor":
+      scalarTensor = f as never;
+      return;
+    case "emptyStrided":
+      emptyStrided = f as never;
+      return;
+    case "vander":
+      vander = f as never;
+      return;
+    case "frobeniusNorm":
+      frobeniusNorm = f as never;
+      return;
+    case "nuclearNorm":
+      nuclearNorm = f as never;
       return;
     case "triangularSolve":
       triangularSolve = f as never;

@@ -16,9 +16,9 @@ export const EAGER_OP_FAMILIES: readonly string[] = [
 export const LAZY_OP_FAMILIES: readonly (readonly [string, string, string, string])[] = [
   [
     "comparison",
-    "eq ne lt le gt ge logicalAnd logicalOr logicalXor logicalNot isnan isfinite isinf where maskedFill allclose equal",
-    "eq ne lt le gt ge logicalAnd:logical_and logicalOr:logical_or logicalXor:logical_xor logicalNot:logical_not isnan isfinite isinf where maskedFill:masked_fill allclose equal",
-    "eq eq_ ne ne_ lt lt_ le le_ gt gt_ ge ge_ logicalAnd logicalAnd_ logicalOr logicalOr_ logicalXor logicalXor_ logicalNot logicalNot_ isnan isfinite isinf where maskedFill maskedFill_ allclose equal",
+    "eq ne lt le gt ge notEqual less lessEqual greater greaterEqual logicalAnd logicalOr logicalXor logicalNot isnan isfinite isinf where maskedFill allclose equal",
+    "eq ne lt le gt ge notEqual:not_equal less lessEqual:less_equal greater greaterEqual:greater_equal logicalAnd:logical_and logicalOr:logical_or logicalXor:logical_xor logicalNot:logical_not isnan isfinite isinf where maskedFill:masked_fill allclose equal",
+    "eq eq_ ne ne_ lt lt_ le le_ gt gt_ ge ge_ notEqual notEqual_ less less_ lessEqual lessEqual_ greater greater_ greaterEqual greaterEqual_ logicalAnd logicalAnd_ logicalOr logicalOr_ logicalXor logicalXor_ logicalNot logicalNot_ isnan isfinite isinf where maskedFill maskedFill_ allclose equal",
   ],
   [
     "reduce",
@@ -76,8 +76,8 @@ export const LAZY_OP_FAMILIES: readonly (readonly [string, string, string, strin
   ],
   [
     "views",
-    "reshape view viewAs flatten squeeze unsqueeze transpose t t_ transpose_ squeeze_ unsqueeze_ permute expand expandAs narrow select cat concat stack splitWithSizes split chunk clone contiguous detach detach_",
-    "reshape flatten squeeze unsqueeze transpose t permute narrow select cat concat stack splitWithSizes:split_with_sizes split chunk clone detach detach_",
+    "reshape view viewAs flatten squeeze unsqueeze transpose t t_ transpose_ squeeze_ unsqueeze_ permute expand expandAs narrow select cat concat concatenate stack splitWithSizes split chunk clone contiguous detach detach_",
+    "reshape flatten squeeze unsqueeze transpose t permute narrow select cat concat concatenate stack splitWithSizes:split_with_sizes split chunk clone detach detach_",
     "reshape view viewAs flatten squeeze unsqueeze transpose t t_ transpose_ squeeze_ unsqueeze_ permute expand expandAs narrow select splitWithSizes split chunk clone contiguous detach",
   ],
   [

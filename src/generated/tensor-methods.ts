@@ -173,6 +173,160 @@ declare module "../tensor.js" {
      */
     mul_(other: Tensor | number): this;
     /**
+     * Alias of sub: `input - alpha * other` (broadcasting; a number other with `alpha` given positionally binds subtract.Scalar, SubBackward1).
+     *
+     * PyTorch: `subtract.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
+     * @example torch.subtract(torch.tensor([5, 6]), 1, 2) // tensor([3., 4.])
+     */
+    subtract(options: { other: Tensor | number; alpha?: number | boolean }): Tensor;
+    /**
+     * Alias of sub: `input - alpha * other` (broadcasting; a number other with `alpha` given positionally binds subtract.Scalar, SubBackward1).
+     *
+     * PyTorch: `subtract.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
+     * @example torch.subtract(torch.tensor([5, 6]), 1, 2) // tensor([3., 4.])
+     */
+    subtract(other: Tensor | number, options?: { alpha?: number | boolean }): Tensor;
+    /**
+     * Alias of sub: `input - alpha * other` (broadcasting; a number other with `alpha` given positionally binds subtract.Scalar, SubBackward1).
+     *
+     * PyTorch: `subtract.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor`
+     * @example torch.subtract(torch.tensor([5, 6]), 1, 2) // tensor([3., 4.])
+     */
+    subtract(options: { other: number | boolean; alpha?: number | boolean }): Tensor;
+    /**
+     * Alias of sub: `input - alpha * other` (broadcasting; a number other with `alpha` given positionally binds subtract.Scalar, SubBackward1).
+     *
+     * PyTorch: `subtract.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor`
+     * @example torch.subtract(torch.tensor([5, 6]), 1, 2) // tensor([3., 4.])
+     */
+    subtract(other: number | boolean, options?: { alpha?: number | boolean }): Tensor;
+    /**
+     * Alias of sub: `input - alpha * other` (broadcasting; a number other with `alpha` given positionally binds subtract.Scalar, SubBackward1).
+     *
+     * PyTorch: `subtract.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor`
+     * @example torch.subtract(torch.tensor([5, 6]), 1, 2) // tensor([3., 4.])
+     */
+    subtract(other: number | boolean, alpha: number | boolean): Tensor;
+    /**
+     * Alias of sub: `input - alpha * other` (broadcasting; a number other with `alpha` given positionally binds subtract.Scalar, SubBackward1).
+     *
+     * PyTorch: `subtract.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
+     * @example torch.subtract(torch.tensor([5, 6]), 1, 2) // tensor([3., 4.])
+     */
+    subtract_(options: { other: Tensor | number; alpha?: number | boolean }): this;
+    /**
+     * Alias of sub: `input - alpha * other` (broadcasting; a number other with `alpha` given positionally binds subtract.Scalar, SubBackward1).
+     *
+     * PyTorch: `subtract.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor`
+     * @example torch.subtract(torch.tensor([5, 6]), 1, 2) // tensor([3., 4.])
+     */
+    subtract_(other: Tensor | number, options?: { alpha?: number | boolean }): this;
+    /**
+     * Alias of sub: `input - alpha * other` (broadcasting; a number other with `alpha` given positionally binds subtract.Scalar, SubBackward1).
+     *
+     * PyTorch: `subtract.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor`
+     * @example torch.subtract(torch.tensor([5, 6]), 1, 2) // tensor([3., 4.])
+     */
+    subtract_(options: { other: number | boolean; alpha?: number | boolean }): this;
+    /**
+     * Alias of sub: `input - alpha * other` (broadcasting; a number other with `alpha` given positionally binds subtract.Scalar, SubBackward1).
+     *
+     * PyTorch: `subtract.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor`
+     * @example torch.subtract(torch.tensor([5, 6]), 1, 2) // tensor([3., 4.])
+     */
+    subtract_(other: number | boolean, options?: { alpha?: number | boolean }): this;
+    /**
+     * Alias of sub: `input - alpha * other` (broadcasting; a number other with `alpha` given positionally binds subtract.Scalar, SubBackward1).
+     *
+     * PyTorch: `subtract.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor`
+     * @example torch.subtract(torch.tensor([5, 6]), 1, 2) // tensor([3., 4.])
+     */
+    subtract_(other: number | boolean, alpha: number | boolean): this;
+    /**
+     * Alias of mul: `input * other` elementwise (broadcasting).
+     *
+     * PyTorch: `multiply.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.multiply(torch.tensor([1, 2]), 3) // tensor([3., 6.])
+     */
+    multiply(options: { other: Tensor | number }): Tensor;
+    /**
+     * Alias of mul: `input * other` elementwise (broadcasting).
+     *
+     * PyTorch: `multiply.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.multiply(torch.tensor([1, 2]), 3) // tensor([3., 6.])
+     */
+    multiply(other: Tensor | number): Tensor;
+    /**
+     * Alias of mul: `input * other` elementwise (broadcasting).
+     *
+     * PyTorch: `multiply.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.multiply(torch.tensor([1, 2]), 3) // tensor([3., 6.])
+     */
+    multiply(options: { other: number | boolean }): Tensor;
+    /**
+     * Alias of mul: `input * other` elementwise (broadcasting).
+     *
+     * PyTorch: `multiply.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.multiply(torch.tensor([1, 2]), 3) // tensor([3., 6.])
+     */
+    multiply(other: number | boolean): Tensor;
+    /**
+     * Alias of mul: `input * other` elementwise (broadcasting).
+     *
+     * PyTorch: `multiply.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.multiply(torch.tensor([1, 2]), 3) // tensor([3., 6.])
+     */
+    multiply(options: { other: Tensor | number | boolean }): Tensor;
+    /**
+     * Alias of mul: `input * other` elementwise (broadcasting).
+     *
+     * PyTorch: `multiply.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.multiply(torch.tensor([1, 2]), 3) // tensor([3., 6.])
+     */
+    multiply(other: Tensor | number | boolean): Tensor;
+    /**
+     * Alias of mul: `input * other` elementwise (broadcasting).
+     *
+     * PyTorch: `multiply.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.multiply(torch.tensor([1, 2]), 3) // tensor([3., 6.])
+     */
+    multiply_(options: { other: Tensor | number }): this;
+    /**
+     * Alias of mul: `input * other` elementwise (broadcasting).
+     *
+     * PyTorch: `multiply.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.multiply(torch.tensor([1, 2]), 3) // tensor([3., 6.])
+     */
+    multiply_(other: Tensor | number): this;
+    /**
+     * Alias of mul: `input * other` elementwise (broadcasting).
+     *
+     * PyTorch: `multiply.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.multiply(torch.tensor([1, 2]), 3) // tensor([3., 6.])
+     */
+    multiply_(options: { other: number | boolean }): this;
+    /**
+     * Alias of mul: `input * other` elementwise (broadcasting).
+     *
+     * PyTorch: `multiply.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.multiply(torch.tensor([1, 2]), 3) // tensor([3., 6.])
+     */
+    multiply_(other: number | boolean): this;
+    /**
+     * Alias of mul: `input * other` elementwise (broadcasting).
+     *
+     * PyTorch: `multiply.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.multiply(torch.tensor([1, 2]), 3) // tensor([3., 6.])
+     */
+    multiply_(options: { other: Tensor | number | boolean }): this;
+    /**
+     * Alias of mul: `input * other` elementwise (broadcasting).
+     *
+     * PyTorch: `multiply.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.multiply(torch.tensor([1, 2]), 3) // tensor([3., 6.])
+     */
+    multiply_(other: Tensor | number | boolean): this;
+    /**
      * Divides `input` by `other` elementwise (broadcasting): true division (integers give floats), or with `roundingMode` "trunc"/"floor" the quotient rounded toward zero/down in the promoted dtype.
      *
      * PyTorch: `div.Tensor(Tensor self, Tensor other) -> Tensor`
@@ -1438,6 +1592,34 @@ declare module "../tensor.js" {
      */
     atan2_(other: Tensor): this;
     /**
+     * Alias of atan2: the elementwise angle, in radians, of the point (`other`, `input`).
+     *
+     * PyTorch: `arctan2(Tensor self, Tensor other) -> Tensor`
+     * @example torch.arctan2(torch.tensor([1, -1]), torch.tensor([-1, -1])) // tensor([ 2.3562, -2.3562])
+     */
+    arctan2(options: { other: Tensor }): Tensor;
+    /**
+     * Alias of atan2: the elementwise angle, in radians, of the point (`other`, `input`).
+     *
+     * PyTorch: `arctan2(Tensor self, Tensor other) -> Tensor`
+     * @example torch.arctan2(torch.tensor([1, -1]), torch.tensor([-1, -1])) // tensor([ 2.3562, -2.3562])
+     */
+    arctan2(other: Tensor): Tensor;
+    /**
+     * Alias of atan2: the elementwise angle, in radians, of the point (`other`, `input`).
+     *
+     * PyTorch: `arctan2(Tensor self, Tensor other) -> Tensor`
+     * @example torch.arctan2(torch.tensor([1, -1]), torch.tensor([-1, -1])) // tensor([ 2.3562, -2.3562])
+     */
+    arctan2_(options: { other: Tensor }): this;
+    /**
+     * Alias of atan2: the elementwise angle, in radians, of the point (`other`, `input`).
+     *
+     * PyTorch: `arctan2(Tensor self, Tensor other) -> Tensor`
+     * @example torch.arctan2(torch.tensor([1, -1]), torch.tensor([-1, -1])) // tensor([ 2.3562, -2.3562])
+     */
+    arctan2_(other: Tensor): this;
+    /**
      * `input == other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `eq.Tensor(Tensor self, Tensor other) -> Tensor`
@@ -1941,6 +2123,426 @@ declare module "../tensor.js" {
      * @example torch.tensor([1, 2]).ge(2) // tensor([False,  True])
      */
     ge_(other: Tensor | number | boolean): this;
+    /**
+     * Alias of ne.
+     *
+     * PyTorch: `not_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
+     */
+    notEqual(options: { other: Tensor }): Tensor;
+    /**
+     * Alias of ne.
+     *
+     * PyTorch: `not_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
+     */
+    notEqual(other: Tensor): Tensor;
+    /**
+     * Alias of ne.
+     *
+     * PyTorch: `not_equal.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
+     */
+    notEqual(options: { other: number | boolean }): Tensor;
+    /**
+     * Alias of ne.
+     *
+     * PyTorch: `not_equal.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
+     */
+    notEqual(other: number | boolean): Tensor;
+    /**
+     * Alias of ne.
+     *
+     * PyTorch: `not_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
+     */
+    notEqual(options: { other: Tensor | number | boolean }): Tensor;
+    /**
+     * Alias of ne.
+     *
+     * PyTorch: `not_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
+     */
+    notEqual(other: Tensor | number | boolean): Tensor;
+    /**
+     * Alias of ne.
+     *
+     * PyTorch: `not_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
+     */
+    notEqual_(options: { other: Tensor }): this;
+    /**
+     * Alias of ne.
+     *
+     * PyTorch: `not_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
+     */
+    notEqual_(other: Tensor): this;
+    /**
+     * Alias of ne.
+     *
+     * PyTorch: `not_equal.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
+     */
+    notEqual_(options: { other: number | boolean }): this;
+    /**
+     * Alias of ne.
+     *
+     * PyTorch: `not_equal.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
+     */
+    notEqual_(other: number | boolean): this;
+    /**
+     * Alias of ne.
+     *
+     * PyTorch: `not_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
+     */
+    notEqual_(options: { other: Tensor | number | boolean }): this;
+    /**
+     * Alias of ne.
+     *
+     * PyTorch: `not_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
+     */
+    notEqual_(other: Tensor | number | boolean): this;
+    /**
+     * Alias of lt.
+     *
+     * PyTorch: `less.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
+     */
+    less(options: { other: Tensor }): Tensor;
+    /**
+     * Alias of lt.
+     *
+     * PyTorch: `less.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
+     */
+    less(other: Tensor): Tensor;
+    /**
+     * Alias of lt.
+     *
+     * PyTorch: `less.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
+     */
+    less(options: { other: number | boolean }): Tensor;
+    /**
+     * Alias of lt.
+     *
+     * PyTorch: `less.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
+     */
+    less(other: number | boolean): Tensor;
+    /**
+     * Alias of lt.
+     *
+     * PyTorch: `less.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
+     */
+    less(options: { other: Tensor | number | boolean }): Tensor;
+    /**
+     * Alias of lt.
+     *
+     * PyTorch: `less.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
+     */
+    less(other: Tensor | number | boolean): Tensor;
+    /**
+     * Alias of lt.
+     *
+     * PyTorch: `less.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
+     */
+    less_(options: { other: Tensor }): this;
+    /**
+     * Alias of lt.
+     *
+     * PyTorch: `less.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
+     */
+    less_(other: Tensor): this;
+    /**
+     * Alias of lt.
+     *
+     * PyTorch: `less.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
+     */
+    less_(options: { other: number | boolean }): this;
+    /**
+     * Alias of lt.
+     *
+     * PyTorch: `less.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
+     */
+    less_(other: number | boolean): this;
+    /**
+     * Alias of lt.
+     *
+     * PyTorch: `less.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
+     */
+    less_(options: { other: Tensor | number | boolean }): this;
+    /**
+     * Alias of lt.
+     *
+     * PyTorch: `less.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
+     */
+    less_(other: Tensor | number | boolean): this;
+    /**
+     * Alias of le.
+     *
+     * PyTorch: `less_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
+     */
+    lessEqual(options: { other: Tensor }): Tensor;
+    /**
+     * Alias of le.
+     *
+     * PyTorch: `less_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
+     */
+    lessEqual(other: Tensor): Tensor;
+    /**
+     * Alias of le.
+     *
+     * PyTorch: `less_equal.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
+     */
+    lessEqual(options: { other: number | boolean }): Tensor;
+    /**
+     * Alias of le.
+     *
+     * PyTorch: `less_equal.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
+     */
+    lessEqual(other: number | boolean): Tensor;
+    /**
+     * Alias of le.
+     *
+     * PyTorch: `less_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
+     */
+    lessEqual(options: { other: Tensor | number | boolean }): Tensor;
+    /**
+     * Alias of le.
+     *
+     * PyTorch: `less_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
+     */
+    lessEqual(other: Tensor | number | boolean): Tensor;
+    /**
+     * Alias of le.
+     *
+     * PyTorch: `less_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
+     */
+    lessEqual_(options: { other: Tensor }): this;
+    /**
+     * Alias of le.
+     *
+     * PyTorch: `less_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
+     */
+    lessEqual_(other: Tensor): this;
+    /**
+     * Alias of le.
+     *
+     * PyTorch: `less_equal.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
+     */
+    lessEqual_(options: { other: number | boolean }): this;
+    /**
+     * Alias of le.
+     *
+     * PyTorch: `less_equal.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
+     */
+    lessEqual_(other: number | boolean): this;
+    /**
+     * Alias of le.
+     *
+     * PyTorch: `less_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
+     */
+    lessEqual_(options: { other: Tensor | number | boolean }): this;
+    /**
+     * Alias of le.
+     *
+     * PyTorch: `less_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
+     */
+    lessEqual_(other: Tensor | number | boolean): this;
+    /**
+     * Alias of gt.
+     *
+     * PyTorch: `greater.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
+     */
+    greater(options: { other: Tensor }): Tensor;
+    /**
+     * Alias of gt.
+     *
+     * PyTorch: `greater.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
+     */
+    greater(other: Tensor): Tensor;
+    /**
+     * Alias of gt.
+     *
+     * PyTorch: `greater.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
+     */
+    greater(options: { other: number | boolean }): Tensor;
+    /**
+     * Alias of gt.
+     *
+     * PyTorch: `greater.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
+     */
+    greater(other: number | boolean): Tensor;
+    /**
+     * Alias of gt.
+     *
+     * PyTorch: `greater.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
+     */
+    greater(options: { other: Tensor | number | boolean }): Tensor;
+    /**
+     * Alias of gt.
+     *
+     * PyTorch: `greater.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
+     */
+    greater(other: Tensor | number | boolean): Tensor;
+    /**
+     * Alias of gt.
+     *
+     * PyTorch: `greater.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
+     */
+    greater_(options: { other: Tensor }): this;
+    /**
+     * Alias of gt.
+     *
+     * PyTorch: `greater.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
+     */
+    greater_(other: Tensor): this;
+    /**
+     * Alias of gt.
+     *
+     * PyTorch: `greater.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
+     */
+    greater_(options: { other: number | boolean }): this;
+    /**
+     * Alias of gt.
+     *
+     * PyTorch: `greater.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
+     */
+    greater_(other: number | boolean): this;
+    /**
+     * Alias of gt.
+     *
+     * PyTorch: `greater.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
+     */
+    greater_(options: { other: Tensor | number | boolean }): this;
+    /**
+     * Alias of gt.
+     *
+     * PyTorch: `greater.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
+     */
+    greater_(other: Tensor | number | boolean): this;
+    /**
+     * Alias of ge.
+     *
+     * PyTorch: `greater_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
+     */
+    greaterEqual(options: { other: Tensor }): Tensor;
+    /**
+     * Alias of ge.
+     *
+     * PyTorch: `greater_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
+     */
+    greaterEqual(other: Tensor): Tensor;
+    /**
+     * Alias of ge.
+     *
+     * PyTorch: `greater_equal.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
+     */
+    greaterEqual(options: { other: number | boolean }): Tensor;
+    /**
+     * Alias of ge.
+     *
+     * PyTorch: `greater_equal.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
+     */
+    greaterEqual(other: number | boolean): Tensor;
+    /**
+     * Alias of ge.
+     *
+     * PyTorch: `greater_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
+     */
+    greaterEqual(options: { other: Tensor | number | boolean }): Tensor;
+    /**
+     * Alias of ge.
+     *
+     * PyTorch: `greater_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
+     */
+    greaterEqual(other: Tensor | number | boolean): Tensor;
+    /**
+     * Alias of ge.
+     *
+     * PyTorch: `greater_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
+     */
+    greaterEqual_(options: { other: Tensor }): this;
+    /**
+     * Alias of ge.
+     *
+     * PyTorch: `greater_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
+     */
+    greaterEqual_(other: Tensor): this;
+    /**
+     * Alias of ge.
+     *
+     * PyTorch: `greater_equal.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
+     */
+    greaterEqual_(options: { other: number | boolean }): this;
+    /**
+     * Alias of ge.
+     *
+     * PyTorch: `greater_equal.Scalar(Tensor self, Scalar other) -> Tensor`
+     * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
+     */
+    greaterEqual_(other: number | boolean): this;
+    /**
+     * Alias of ge.
+     *
+     * PyTorch: `greater_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
+     */
+    greaterEqual_(options: { other: Tensor | number | boolean }): this;
+    /**
+     * Alias of ge.
+     *
+     * PyTorch: `greater_equal.Tensor(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
+     */
+    greaterEqual_(other: Tensor | number | boolean): this;
     /**
      * The logical and of two tensors (non-zero is true), as a bool tensor.
      *
@@ -10054,6 +10656,69 @@ declare module "../tensor.js" {
       theTemplate: Tensor,
       options?: { memoryFormat?: "contiguous_format" | "preserve_format" | "channels_last" | null },
     ): Tensor;
+    /**
+     * Whether a one-element tensor's value is not zero (NaN counts as nonzero), as Python's `bool(t)`.
+     *
+     * PyTorch: `is_nonzero(Tensor self) -> bool`
+     * @example torch.tensor([0.5]).isNonzero() // true
+     */
+    isNonzero(): boolean;
+    /**
+     * Whether input and other have the same shape.
+     *
+     * PyTorch: `is_same_size(Tensor self, Tensor other) -> bool`
+     * @example torch.isSameSize(torch.zeros(2, 3), torch.ones(2, 3)) // true
+     */
+    isSameSize(options: { other: Tensor }): boolean;
+    /**
+     * Whether input and other have the same shape.
+     *
+     * PyTorch: `is_same_size(Tensor self, Tensor other) -> bool`
+     * @example torch.isSameSize(torch.zeros(2, 3), torch.ones(2, 3)) // true
+     */
+    isSameSize(other: Tensor): boolean;
+    /**
+     * Whether input's dtype is signed: every dtype but uint8 and bool.
+     *
+     * PyTorch: `is_signed(Tensor self) -> bool`
+     * @example torch.tensor([1], { dtype: torch.uint8 }).isSigned() // false
+     */
+    isSigned(): boolean;
+    /**
+     * This tensor in other's dtype (itself when they match), as `t.to(other.dtype)`.
+     *
+     * PyTorch: `type_as(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1.5, 2]).typeAs(torch.tensor([1], { dtype: torch.int64 })) // tensor([1, 2])
+     */
+    typeAs(options: { other: Tensor }): Tensor;
+    /**
+     * This tensor in other's dtype (itself when they match), as `t.to(other.dtype)`.
+     *
+     * PyTorch: `type_as(Tensor self, Tensor other) -> Tensor`
+     * @example torch.tensor([1.5, 2]).typeAs(torch.tensor([1], { dtype: torch.int64 })) // tensor([1, 2])
+     */
+    typeAs(other: Tensor): Tensor;
+    /**
+     * In place: the main diagonal (the elements whose indices are all equal; every dim of a 3-d or larger tensor must match) set to `fillValue`; with `wrap`, a tall matrix's diagonal restarts every `width + 1` rows.
+     *
+     * PyTorch: `fill_diagonal_(Tensor(a!) self, Scalar fill_value, bool wrap=False) -> Tensor(a!)`
+     * @example torch.zeros(2, 2).fillDiagonal_(1) // tensor([[1., 0.], [0., 1.]])
+     */
+    fillDiagonal_(options: { fillValue: number | boolean; wrap?: boolean }): Tensor;
+    /**
+     * In place: the main diagonal (the elements whose indices are all equal; every dim of a 3-d or larger tensor must match) set to `fillValue`; with `wrap`, a tall matrix's diagonal restarts every `width + 1` rows.
+     *
+     * PyTorch: `fill_diagonal_(Tensor(a!) self, Scalar fill_value, bool wrap=False) -> Tensor(a!)`
+     * @example torch.zeros(2, 2).fillDiagonal_(1) // tensor([[1., 0.], [0., 1.]])
+     */
+    fillDiagonal_(fillValue: number | boolean, options?: { wrap?: boolean }): Tensor;
+    /**
+     * In place: the main diagonal (the elements whose indices are all equal; every dim of a 3-d or larger tensor must match) set to `fillValue`; with `wrap`, a tall matrix's diagonal restarts every `width + 1` rows.
+     *
+     * PyTorch: `fill_diagonal_(Tensor(a!) self, Scalar fill_value, bool wrap=False) -> Tensor(a!)`
+     * @example torch.zeros(2, 2).fillDiagonal_(1) // tensor([[1., 0.], [0., 1.]])
+     */
+    fillDiagonal_(fillValue: number | boolean, wrap: boolean): Tensor;
     /**
      * Solves op(A) X = b for triangular A (upper by default; op = transpose with `transpose`), batched: `(solution, cloned_coefficient)`.
      *

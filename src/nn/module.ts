@@ -29,7 +29,7 @@ import { forwardArgs, isOptionsObject } from "./ctor-args.js";
 import { castData, pyTypeName } from "../ops/core.js";
 import { contiguousStrides, shapeEqual } from "../shape.js";
 import { VersionCounter } from "../tensor.js";
-import { Device, parseDevice } from "../device.js";
+import { Device, checkDeviceAvailable, parseDevice } from "../device.js";
 
 /** A state dict: tensors keyed by PyTorch's dotted names, in PyTorch's order. */
 export type StateDict = Record<string, Tensor>;
@@ -909,6 +909,7 @@ export class Module {
       if (typeof dtype === "object" && !(dtype instanceof DType)) want = dtype.dtype ?? want;
       else want = dtype;
     }
+    checkDeviceAvailable(device);
     if (parseDevice(device)?.type === "webgpu") {
       // Note [device dispatch]: each parameter and buffer moves (the objects are kept, as
       // PyTorch's module.to keeps its Parameters), then the dtype conversion below, on device

@@ -20,9 +20,17 @@ import {
   toDType,
 } from "../dtype.js";
 import { parseShape } from "../shape.js";
-import { alloc, allocOutput, castData, pyTypeName, scalarArray, wrap } from "./core.js";
+import {
+  alloc,
+  allocOutput,
+  castData,
+  pyTypeName,
+  scalarArray,
+  scalarTypeName,
+  wrap,
+} from "./core.js";
 import { encodeHalf } from "../backend/half.js";
-import { runtimeError, typeError } from "../errors.js";
+import { ValueError, runtimeError, typeError } from "../errors.js";
 
 /** Keyword arguments accepted by creation functions. */
 export interface TensorOptions {
@@ -307,4 +315,156 @@ export function eye(n: number, m?: number | TensorOptions, opts?: TensorOptions)
   const one = scalarArray(1, dt)[0];
   for (let i = 0; i < Math.min(n, cols); i++) t.typedArray[i * cols + i] = one;
   return finish(t, opts);
+}
+
+/** `torch.asTensor`'s and `torch.asarray`'s options. */
+export interface AsTensorOptions {
+  /** The dtype of the result (default: the data's own). */
+  dtype?: DType | DTypeName | null;
+}
+
+/**
+ * A typed array's elements as a 1-d tensor over the same memory when `dt` is the array's own
+ * dtype and stored in that array type (float32, float64, int32, int16, int8), else null.
+ */
+function sharedView(data: ArrayLike<number> & ArrayBufferView, dt: DType): Tensor | null {
+  if (typedArrayDtype(data) !== dt || !(data instanceof dt.ArrayType)) return null;
+  return wrap(data as TypedArray, [data.length], dt);
+}
+
+/**
+ * torch.as_tensor(data, dtype): data as a tensor without copying when it can be: a tensor of
+ * the wanted dtype is returned itself (a dtype change is a recorded `to`); a typed array whose
+ * dtype is wanted becomes a tensor over the same memory (as `torch.from_numpy` shares a NumPy
+ * array's); anything else is copied as `torch.tensor` copies it.
+ * @example
+ * const a = new Float32Array([1, 2, 3]);
+ * const t = torch.asTensor(a);
+ * a[0] = -1; // t is tensor([-1.,  2.,  3.])
+ */
+export function asTensor(
+  data: Nested | Tensor,
+  dtype?: DType | DTypeName | null | AsTensorOptions,
+): Tensor {
+  const opts =
+    dtype !== null && typeof dtype === "object" && !(dtype instanceof DType) ? dtype : { dtype };
+  const want = toDType(opts.dtype ?? undefined);
+  if (data instanceof Tensor)
+    return want === undefined || want === data.dtype ? data : data.to(want);
+  if (isTypedArray(data)) {
+    const shared = sharedView(data, want ?? typedArrayDtype(data));
+    if (shared !== null) return shared;
+  }
+  return tensor(data, want === undefined ? undefined : { dtype: want });
+}
+
+/** `torch.asarray`'s options (PyTorch's keyword-only arguments). */
+export interface AsarrayOptions extends AsTensorOptions {
+  /** true: always copy; false: never (an error when a copy is needed); null: when needed. */
+  copy?: boolean | null;
+  /** Make the result a leaf that requires grad. */
+  requiresGrad?: boolean;
+}
+
+/**
+ * torch.asarray(obj, { dtype, copy, requiresGrad }): obj as a tensor, sharing its memory unless
+ * `copy` is true or a copy is needed (another dtype; nested arrays always copy). With
+ * `requiresGrad`, a tensor input is detached first so the result is a new leaf.
+ * @example torch.asarray([1, 2], { dtype: torch.int64 }) // tensor([1, 2])
+ */
+export function asarray(obj: Nested | Tensor, opts: AsarrayOptions = {}): Tensor {
+  const want = toDType(opts.dtype ?? undefined);
+  const copy = opts.copy ?? null;
+  let out: Tensor;
+  if (obj instanceof Tensor) {
+    const dt = want ?? obj.dtype;
+    if (copy === false && dt !== obj.dtype) throw aliasError(obj.dtype, dt);
+    out = copy === true ? obj.to(dt).clone() : dt === obj.dtype ? obj : obj.to(dt);
+    if (opts.requiresGrad) out = (copy === true ? out : out.detach()).requiresGrad_(true);
+    return out;
+  }
+  if (isTypedArray(obj)) {
+    const dt = want ?? typedArrayDtype(obj);
+    const shared = copy === true ? null : sharedView(obj, dt);
+    if (shared === null && copy === false) throw aliasError(typedArrayDtype(obj), dt);
+    out = shared ?? tensor(obj, { dtype: dt });
+  } else {
+    if (copy === false) throw new ValueError("can't alias arbitrary sequence into a tensor.");
+    out = tensor(obj, want === undefined ? undefined : { dtype: want });
+  }
+  return finish(out, { requiresGrad: opts.requiresGrad });
+}
+
+/** asarray's refusal to copy (copy: false) where the dtype changes. */
+function aliasError(from: DType, to: DType): ValueError {
+  return new ValueError(
+    `can't alias tensor with dtype '${scalarTypeName(from)}' into dtype '${scalarTypeName(to)}'.`,
+  );
+}
+
+/** `torch.frombuffer`'s options (PyTorch's keyword arguments; `dtype` is required). */
+export interface FrombufferOptions {
+  /** How to read the bytes (required, as in PyTorch). */
+  dtype: DType | DTypeName;
+  /** Elements to read (-1: up to the end of the buffer). */
+  count?: number;
+  /** Bytes to skip at the start. */
+  offset?: number;
+  /** Make the result require grad. */
+  requiresGrad?: boolean;
+}
+
+/**
+ * torch.frombuffer(buffer, { dtype, count, offset }): a 1-d tensor over the bytes of an
+ * ArrayBuffer (or a typed array's bytes), sharing them as PyTorch shares a Python buffer's.
+ * Deviation: int64 (held as float64 values here), and an `offset` that is not a multiple of
+ * the dtype's alignment in JavaScript's typed arrays, read a copy of the bytes instead.
+ * @example
+ * const bytes = new Float32Array([1, 2, 3]).buffer;
+ * torch.frombuffer(bytes, { dtype: torch.float32, offset: 4 }) // tensor([2., 3.])
+ */
+export function frombuffer(
+  buffer: ArrayBufferLike | ArrayBufferView,
+  opts: FrombufferOptions,
+): Tensor {
+  const dt = toDType(opts?.dtype);
+  if (dt === undefined)
+    throw typeError('frombuffer() missing 1 required positional arguments: "dtype"');
+  const view = ArrayBuffer.isView(buffer)
+    ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+    : new Uint8Array(buffer);
+  const len = view.byteLength;
+  const count = opts.count ?? -1;
+  const offset = opts.offset ?? 0;
+  const size = dt.itemsize;
+  if (len === 0 || count === 0)
+    throw new ValueError(`both buffer length (${len}) and count (${count}) must not be 0`);
+  if (offset < 0 || offset >= len)
+    throw new ValueError(
+      `offset (${offset} bytes) must be non-negative and no greater than buffer length (${len} bytes) minus 1`,
+    );
+  if (count <= 0 && (len - offset) % size !== 0)
+    throw new ValueError(
+      `buffer length (${len - offset} bytes) after offset (${offset} bytes) must be a multiple of element size (${size})`,
+    );
+  const n = count > 0 ? count : (len - offset) / size;
+  if (count > 0 && n * size > len - offset)
+    throw new ValueError(
+      `requested buffer length (${count} * ${size} bytes) after offset (${offset} bytes) must not be greater than actual buffer length (${len} bytes)`,
+    );
+  const start = view.byteOffset + offset;
+  const lanes = dt.lanes;
+  let data: TypedArray;
+  if (dt === int64) {
+    const ints = new BigInt64Array(view.buffer.slice(start, start + n * 8));
+    data = Float64Array.from(ints, (v) => Number(v));
+  } else {
+    const bytesPer = size / lanes;
+    const aligned = start % bytesPer === 0;
+    const buf = aligned ? view.buffer : view.buffer.slice(start, start + n * size);
+    data = new (
+      dt.ArrayType as unknown as new (b: ArrayBufferLike, o: number, n: number) => TypedArray
+    )(buf, aligned ? start : 0, n * lanes);
+  }
+  return finish(wrap(data, [n], dt), opts);
 }

@@ -220,6 +220,8 @@ export function add(a: Tensor, b: Operand, alpha = 1): Tensor {
 
 /** torch.sub(input, other, alpha=1): input - alpha*other. */
 export function sub(a: Tensor, b: Operand, alpha = 1): Tensor {
+  // a Python bool where a Tensor goes is a wrapped bool tensor (Note [wrapped numbers])
+  if (typeof (b as unknown) === "boolean") checkSubBool(a.dtype === bool, true);
   b = checkOperand(b, "sub", "other", 1);
   const out = subValue(a, b, alpha);
   if (needsGrad(a, typeof b === "number" ? null : b)) {

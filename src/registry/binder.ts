@@ -23,7 +23,7 @@
  * rules and stays the single source of truth: a fast caller binds only what the general path
  * binds, as it binds it (test/binder-fastpath.test.ts compares the two).
  */
-import { parseDevice } from "../device.js";
+import { isForeignDevice, parseDevice } from "../device.js";
 import { camelCase, type Param, type Schema } from "./schema.js";
 import { runtimeError, typeError } from "../errors.js";
 
@@ -104,7 +104,8 @@ function baseCheck(p: Param, numbersAsTensors: boolean): Check {
     case "Layout":
       return (v) => v === "strided";
     case "Device":
-      return (v) => v === "cpu" || parseDevice(v) !== null;
+      // a device tensorgrad lacks ("cuda") binds, to be refused as PyTorch refuses it
+      return (v) => v === "cpu" || parseDevice(v) !== null || isForeignDevice(v);
     case "MemoryFormat":
       return (v) => v === "contiguous_format" || v === "preserve_format" || v === "channels_last";
     case "Dimname":

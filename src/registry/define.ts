@@ -64,7 +64,7 @@ import { activeTracer } from "./op-trace.js";
 import { compileOrNull, perOp } from "./per-op.js";
 import { TORCH_INPLACE_FUNCTIONS } from "./inplace-functions.js";
 import { toDevice } from "../ops/webgpu.js";
-import { parseDevice } from "../device.js";
+import { checkDeviceAvailable, parseDevice } from "../device.js";
 import { batchRuleFor } from "./batch-rules.js";
 
 setStack((ts, dim) => fn("stack")(ts, dim) as Tensor);
@@ -651,6 +651,7 @@ function factoryForward(
   const n = schema.params.length;
   const deviceAt = schema.params.findIndex((p) => p.name === "device");
   return (...values: unknown[]) => {
+    if (deviceAt >= 0) checkDeviceAvailable(values[deviceAt]);
     let r = forward(...values) as Tensor;
     // Note [device dispatch]: a factory builds on the CPU and uploads
     if (

@@ -37,13 +37,24 @@ for (const [name, fn, what, example] of [
   ["le", E.le, "input <= other", "torch.tensor([1, 2]).le(1) // tensor([ True, False])"],
   ["gt", E.gt, "input > other", "torch.tensor([1, 2]).gt(1) // tensor([False,  True])"],
   ["ge", E.ge, "input >= other", "torch.tensor([1, 2]).ge(2) // tensor([False,  True])"],
+  // the aliases (PyTorch records their base op's nodes: `x.greater_(1)` is GtBackward0)
+  ["not_equal", E.ne, "ne", "torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])"],
+  ["less", E.lt, "lt", "torch.tensor([1, 2]).less(2) // tensor([ True, False])"],
+  ["less_equal", E.le, "le", "torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])"],
+  ["greater", E.gt, "gt", "torch.tensor([1, 2]).greater(1) // tensor([False,  True])"],
+  ["greater_equal", E.ge, "ge", "torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])"],
 ] as const) {
-  const node = `${name[0].toUpperCase()}${name.slice(1)}Backward`;
+  // an alias's `what` names its base op
+  const base = name.length === 2 ? name : what;
+  const node = `${base[0].toUpperCase()}${base.slice(1)}Backward`;
   defineOp({
     name,
     variants: ["function", "method", "inplace"],
     out: true,
-    doc: `\`${what}\` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.`,
+    doc:
+      name.length === 2
+        ? `\`${what}\` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.`
+        : `Alias of ${what}.`,
     example,
     overloads: [
       {

@@ -378,12 +378,14 @@ CUSTOM.set("eq", (values) => {
   const [c, d] = parts(values[1], like);
   return a.eq(c).logicalAnd(b.eq(d));
 });
-CUSTOM.set("ne", (values) => {
-  const like = values[0] as Tensor;
-  const [a, b] = parts(values[0], like);
-  const [c, d] = parts(values[1], like);
-  return a.ne(c).logicalOr(b.ne(d));
-});
+for (const name of ["ne", "not_equal"]) {
+  CUSTOM.set(name, (values) => {
+    const like = values[0] as Tensor;
+    const [a, b] = parts(values[0], like);
+    const [c, d] = parts(values[1], like);
+    return a.ne(c).logicalOr(b.ne(d));
+  });
+}
 
 // Inverse trigonometric and hyperbolic functions through the principal log and sqrt (the
 // branch cuts of C99's casin/cacos/catan/..., PyTorch's): asin z = -i log(iz + sqrt(1 - z^2)),
@@ -734,8 +736,8 @@ CUSTOM.set("pairwise_distance", (values) => {
   return x1.sub(x2).add(Number(eps)).norm(Number(p), innermost, keepdim) as Tensor;
 });
 
-// eq_ / ne_: the truth values written into self as 1 or 0 (imaginary part 0)
-for (const name of ["eq", "ne"]) {
+// eq_ / ne_ / not_equal_: the truth values written into self as 1 or 0 (imaginary part 0)
+for (const name of ["eq", "ne", "not_equal"]) {
   const outOfPlace = CUSTOM.get(name)!;
   CUSTOM.set(`${name}_`, (values, f, declared) => {
     const self = values[0] as Tensor;

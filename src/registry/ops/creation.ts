@@ -325,6 +325,59 @@ defineOp({
   ],
 });
 
+let warnedRange = false;
+
+/**
+ * torch.range (deprecated): start, start + step, ... up to and including `end`, so
+ * floor((end - start) / step) + 1 values (ATen's range: the count truncated toward zero),
+ * always in the default dtype unless `dtype` is given. Warns once, as Python's default filter
+ * shows PyTorch's warning once.
+ */
+function rangeForward(
+  startArg: number | boolean | Tensor,
+  endArg: number | boolean | Tensor,
+  stepArg: number | boolean | Tensor,
+  dtype: DType | null,
+  layout: Layout,
+  device: Device,
+  pinMemory: boolean | null,
+): Tensor {
+  if (!warnedRange) {
+    warnedRange = true;
+    console.warn(
+      "UserWarning: torch.range is deprecated and will be removed in a future release because its behavior is inconsistent with Python's range builtin. Instead, use torch.arange, which produces values in [start, end).",
+    );
+  }
+  checkOptions(layout, device, pinMemory);
+  const [start, end, step] = [startArg, endArg, stepArg].map((v) => Number(scalarValue(v)));
+  const dt = dtype ?? getDefaultDtype();
+  if (!Number.isFinite(start) || !Number.isFinite(end))
+    throw runtimeError(`unsupported range: ${scalarText(start)} -> ${scalarText(end)}`);
+  if (step === 0) throw runtimeError("step must be nonzero");
+  if ((step > 0 && end < start) || (step < 0 && end > start))
+    throw runtimeError("upper bound and lower bound inconsistent with step sign");
+  const n = Math.trunc((end - start) / step + 1);
+  const t = allocChecked([n], dt);
+  const a = t.typedArray;
+  for (let i = 0; i < n; i++) a[i] = storedAs(start + i * step, dt);
+  return t;
+}
+
+defineOp({
+  name: "range",
+  variants: ["function"],
+  doc: "Deprecated (use torch.arange): values from `start` to `end` inclusive by `step`, in the default dtype.",
+  example: "torch.range(1, 4) // tensor([1., 2., 3., 4.])",
+  // PyTorch binds torch.range by hand, with this one signature
+  overloads: [
+    {
+      schema: `range.step(Scalar start, Scalar end, Scalar step=1, *, ${OPTS}) -> Tensor`,
+      out: true,
+      forward: rangeForward,
+    },
+  ],
+});
+
 defineOp({
   name: "linspace",
   variants: ["function"],

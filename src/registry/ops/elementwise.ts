@@ -104,6 +104,52 @@ defineOp({
   ],
 });
 
+defineOp({
+  name: "subtract",
+  variants: ["function", "method", "inplace"],
+  numbersAsTensors: true,
+  out: true,
+  doc: "Alias of sub: `input - alpha * other` (broadcasting; a number other with `alpha` given positionally binds subtract.Scalar, SubBackward1).",
+  example: "torch.subtract(torch.tensor([5, 6]), 1, 2) // tensor([3., 4.])",
+  overloads: [
+    {
+      schema: "subtract.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
+      forward: (self: Tensor, other: Tensor | number, alpha: number | boolean) =>
+        E.sub(self, other, Number(alpha)),
+    },
+    {
+      schema: "subtract.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor",
+      out: false,
+      forward: (self: Tensor, other: number | boolean | Tensor, alpha: number | boolean) => {
+        E.checkSubBool(self.dtype === bool, typeof scalarArg(other) === "boolean");
+        return F.subScalar(self, Number(scalarArg(other)), Number(alpha));
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "multiply",
+  variants: ["function", "method", "inplace"],
+  numbersAsTensors: true,
+  out: true,
+  doc: "Alias of mul: `input * other` elementwise (broadcasting).",
+  example: "torch.multiply(torch.tensor([1, 2]), 3) // tensor([3., 6.])",
+  overloads: [
+    {
+      schema: "multiply.Tensor(Tensor self, Tensor other) -> Tensor",
+      forward: (self: Tensor | number, other: Tensor | number) =>
+        typeof self === "number" ? E.mul(other as Tensor, self) : E.mul(self, other),
+    },
+    {
+      schema: "multiply.Scalar(Tensor self, Scalar other) -> Tensor",
+      out: false,
+      forward: (self: Tensor, other: number | boolean | Tensor) =>
+        E.mul(self, Number(scalarArg(other))),
+    },
+  ],
+});
+
 // ---------------------------------------------------------------------------------------------
 // Division
 
@@ -823,38 +869,43 @@ defineOp({
 // ---------------------------------------------------------------------------------------------
 // atan2: the angle of the point (other, self), in the promoted float dtype.
 
-defineOp({
-  name: "atan2",
-  variants: ["function", "method", "inplace"],
-  out: true,
-  doc: "The elementwise angle, in radians, of the point (`other`, `input`): atan(input / other) in the correct quadrant (broadcasting; integers compute in the default float dtype).",
-  example:
-    "torch.atan2(torch.tensor([1, -1]), torch.tensor([-1, -1])) // tensor([ 2.3562, -2.3562])",
-  overloads: [
-    {
-      schema: "atan2(Tensor self, Tensor other) -> Tensor",
-      forward: (self: Tensor, other: Tensor) => {
-        const dt = floatDtypeOf(resultType([self, other]));
-        return E.binaryKernel(Binary.Atan2, self, other, dt, dt);
-      },
-      // d atan2(y, x) = (x dy - y dx) / (x² + y²)
-      derivative: {
-        name: "Atan2Backward0",
-        save: ["self", "other"],
-        grad: (g, s: { self: Tensor; other: Tensor }) => {
-          const r = s.self.mul(s.self).add(s.other.mul(s.other)).reciprocal();
-          return [g.mul(s.other).mul(r), g.mul(s.self.neg()).mul(r)];
-        },
-        jvp: (t, p) => {
-          const num =
-            t.self === null
-              ? p.self.neg().mul(t.other!)
-              : t.other === null
-                ? p.other.mul(t.self)
-                : p.other.mul(t.self).sub(p.self.mul(t.other));
-          return num.div(p.self.pow(2).add(p.other.pow(2)));
-        },
-      } satisfies DerivativeDecl<"self" | "other">,
+/** atan2 and its alias arctan2: one forward and derivative (Atan2Backward0 for both). */
+const ATAN2 = (name: "atan2" | "arctan2"): OverloadDecl => ({
+  schema: `${name}(Tensor self, Tensor other) -> Tensor`,
+  forward: (self: Tensor, other: Tensor) => {
+    const dt = floatDtypeOf(resultType([self, other]));
+    return E.binaryKernel(Binary.Atan2, self, other, dt, dt);
+  },
+  // d atan2(y, x) = (x dy - y dx) / (x² + y²)
+  derivative: {
+    name: "Atan2Backward0",
+    save: ["self", "other"],
+    grad: (g, s: { self: Tensor; other: Tensor }) => {
+      const r = s.self.mul(s.self).add(s.other.mul(s.other)).reciprocal();
+      return [g.mul(s.other).mul(r), g.mul(s.self.neg()).mul(r)];
     },
-  ],
+    jvp: (t, p) => {
+      const num =
+        t.self === null
+          ? p.self.neg().mul(t.other!)
+          : t.other === null
+            ? p.other.mul(t.self)
+            : p.other.mul(t.self).sub(p.self.mul(t.other));
+      return num.div(p.self.pow(2).add(p.other.pow(2)));
+    },
+  } satisfies DerivativeDecl<"self" | "other">,
 });
+
+for (const name of ["atan2", "arctan2"] as const) {
+  defineOp({
+    name,
+    variants: ["function", "method", "inplace"],
+    out: true,
+    doc:
+      name === "atan2"
+        ? "The elementwise angle, in radians, of the point (`other`, `input`): atan(input / other) in the correct quadrant (broadcasting; integers compute in the default float dtype)."
+        : "Alias of atan2: the elementwise angle, in radians, of the point (`other`, `input`).",
+    example: `torch.${name}(torch.tensor([1, -1]), torch.tensor([-1, -1])) // tensor([ 2.3562, -2.3562])`,
+    overloads: [ATAN2(name)],
+  });
+}

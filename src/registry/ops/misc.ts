@@ -8,11 +8,28 @@
  * conj_physical, resolve_conj, resolve_neg and real return their input itself, as PyTorch does
  * for a real tensor (no node: `x.conj() === x`), and is_conj / is_neg are false.
  */
-import { Size, Tensor } from "../../tensor.js";
-import { alloc, asDtype, allocOutput, floatDtypeOf, pyTypeName, scalarIn } from "../../ops/core.js";
+import { Size, Tensor, type ComplexValue } from "../../tensor.js";
+import {
+  alloc,
+  asDtype,
+  allocOutput,
+  floatDtypeOf,
+  pyTypeName,
+  scalarIn,
+  scalarTypeName,
+} from "../../ops/core.js";
+import * as R from "../../ops/reduce.js";
 import { runtimeError, typeError } from "../../errors.js";
-import { DType, bool, getDefaultDtype } from "../../dtype.js";
-import { contiguousStrides, shapeEqual } from "../../shape.js";
+import {
+  DType,
+  bool,
+  getDefaultDtype,
+  int64,
+  promoteTypes,
+  resultType,
+  uint8,
+} from "../../dtype.js";
+import { contiguousStrides, normalizeDim, shapeEqual } from "../../shape.js";
 import { checkInferenceWrite } from "../../ops/inplace.js";
 import { allocating, checkOptions, type Device, type Layout } from "./creation.js";
 import { noGrad } from "../../autograd/grad-mode.js";
@@ -518,6 +535,42 @@ defineOp({
   ],
 });
 
+/** new_empty_strided / empty_strided: zeros of `size` over the storage `stride` reaches. */
+function emptyStrided(
+  size: number[],
+  stride: number[],
+  dtype: DType,
+  layout: Layout,
+  device: Device,
+  pinMemory: boolean | null,
+): Tensor {
+  checkOptions(layout, device, pinMemory);
+  const neg = size.find((d) => d < 0);
+  if (neg !== undefined)
+    throw runtimeError(
+      `Trying to create tensor with negative dimension ${neg}: [${size.join(", ")}]`,
+    );
+  if (size.length !== stride.length)
+    throw runtimeError(
+      `dimensionality of sizes (${size.length}) must match dimensionality of strides (${stride.length})`,
+    );
+  // the storage the strides reach: 1 + sum (size_i - 1) * stride_i, none for no element
+  let storage = 1;
+  if (size.includes(0)) storage = 0;
+  else
+    for (let i = 0; i < size.length; i++) {
+      if (stride[i] < 0)
+        throw runtimeError(
+          `Storage size calculation overflowed with sizes=[${size.join(", ")}] and strides=[${stride.join(", ")}]`,
+        );
+      storage += (size[i] - 1) * stride[i];
+    }
+  return allocating([storage], dtype, () => {
+    const data = alloc([storage], dtype).typedArray;
+    return new Tensor(data, size.slice(), stride.slice(), 0, dtype);
+  });
+}
+
 defineOp({
   name: "new_empty_strided",
   variants: ["method"],
@@ -534,34 +587,7 @@ defineOp({
         layout: Layout,
         device: Device,
         pinMemory: boolean | null,
-      ) => {
-        checkOptions(layout, device, pinMemory);
-        const neg = size.find((d) => d < 0);
-        if (neg !== undefined)
-          throw runtimeError(
-            `Trying to create tensor with negative dimension ${neg}: [${size.join(", ")}]`,
-          );
-        if (size.length !== stride.length)
-          throw runtimeError(
-            `dimensionality of sizes (${size.length}) must match dimensionality of strides (${stride.length})`,
-          );
-        // the storage the strides reach: 1 + sum (size_i - 1) * stride_i, none for no element
-        let storage = 1;
-        if (size.includes(0)) storage = 0;
-        else
-          for (let i = 0; i < size.length; i++) {
-            if (stride[i] < 0)
-              throw runtimeError(
-                `Storage size calculation overflowed with sizes=[${size.join(", ")}] and strides=[${stride.join(", ")}]`,
-              );
-            storage += (size[i] - 1) * stride[i];
-          }
-        const dt = dtype ?? self.dtype;
-        return allocating([storage], dt, () => {
-          const data = alloc([storage], dt).typedArray;
-          return new Tensor(data, size.slice(), stride.slice(), 0, dt);
-        });
-      },
+      ) => emptyStrided(size, stride, dtype ?? self.dtype, layout, device, pinMemory),
     },
   ],
 });
@@ -669,3 +695,308 @@ defineOp({
     { schema: "zero_(Tensor(a!) self) -> Tensor(a!)", forward: (self: Tensor) => self.zero_() },
   ],
 });
+
+// ---------------------------------------------------------------------------------------------
+// Tensor queries and dtype rules: is_floating_point, is_complex (their method forms are the
+// Tensor class's own), is_nonzero, is_same_size, is_signed, type_as, result_type, can_cast
+
+for (const [name, test, example] of [
+  [
+    "is_floating_point",
+    (t: Tensor) => t.dtype.isFloatingPoint,
+    "torch.isFloatingPoint(torch.zeros(2)) // true",
+  ],
+  ["is_complex", (t: Tensor) => t.dtype.isComplex, "torch.isComplex(torch.zeros(2)) // false"],
+] as const) {
+  defineOp({
+    name,
+    variants: ["function"],
+    doc: `Whether input's dtype is ${name === "is_complex" ? "complex" : "a floating-point type"} (as \`input.${name === "is_complex" ? "isComplex" : "isFloatingPoint"}()\`).`,
+    example,
+    overloads: [{ schema: `${name}(Tensor self) -> bool`, forward: test }],
+  });
+}
+
+defineOp({
+  name: "is_nonzero",
+  variants: ["function", "method"],
+  doc: "Whether a one-element tensor's value is not zero (NaN counts as nonzero), as Python's `bool(t)`.",
+  example: "torch.tensor([0.5]).isNonzero() // true",
+  overloads: [
+    {
+      schema: "is_nonzero(Tensor self) -> bool",
+      forward: (self: Tensor) => {
+        const n = self.numel();
+        if (n === 0) throw runtimeError("Boolean value of Tensor with no values is ambiguous");
+        if (n > 1)
+          throw runtimeError("Boolean value of Tensor with more than one value is ambiguous");
+        const v = self.item<number | boolean | ComplexValue>();
+        return typeof v === "object" ? v.re !== 0 || v.im !== 0 : Boolean(v) || Number.isNaN(v);
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "is_same_size",
+  variants: ["function", "method"],
+  doc: "Whether input and other have the same shape.",
+  example: "torch.isSameSize(torch.zeros(2, 3), torch.ones(2, 3)) // true",
+  overloads: [
+    {
+      schema: "is_same_size(Tensor self, Tensor other) -> bool",
+      forward: (self: Tensor, other: Tensor) => shapeEqual(self.shape, other.shape),
+    },
+  ],
+});
+
+defineOp({
+  name: "is_signed",
+  variants: ["function", "method"],
+  doc: "Whether input's dtype is signed: every dtype but uint8 and bool.",
+  example: "torch.tensor([1], { dtype: torch.uint8 }).isSigned() // false",
+  overloads: [
+    {
+      schema: "is_signed(Tensor self) -> bool",
+      forward: (self: Tensor) => self.dtype !== uint8 && self.dtype !== bool,
+    },
+  ],
+});
+
+defineOp({
+  name: "type_as",
+  variants: ["method"],
+  doc: "This tensor in other's dtype (itself when they match), as `t.to(other.dtype)`.",
+  example:
+    "torch.tensor([1.5, 2]).typeAs(torch.tensor([1], { dtype: torch.int64 })) // tensor([1, 2])",
+  overloads: [
+    {
+      schema: "type_as(Tensor self, Tensor other) -> Tensor",
+      forward: (self: Tensor, other: Tensor) => self.to(other.dtype),
+    },
+  ],
+});
+
+/** result_type's operand: a tensor, or a Python number (a Scalar, or a 0-dim tensor's value). */
+type ResultOperand = Tensor | number | boolean;
+
+defineOp({
+  name: "result_type",
+  variants: ["function"],
+  doc: "The dtype an arithmetic op on these operands computes in (PyTorch's type promotion: dimensioned tensors over 0-dim ones over numbers, within a category).",
+  example: "torch.resultType(torch.tensor([1], { dtype: torch.int32 }), 2.5) // torch.float32",
+  overloads: [
+    // in the order PyTorch's parser lists (and tries) them
+    { schema: "result_type.Tensor(Tensor tensor, Tensor other) -> ScalarType", forward: promoted },
+    {
+      schema: "result_type.Scalar_Tensor(Scalar scalar, Tensor tensor) -> ScalarType",
+      forward: promoted,
+    },
+    { schema: "result_type.Scalar(Tensor tensor, Scalar other) -> ScalarType", forward: promoted },
+    {
+      schema: "result_type.Scalar_Scalar(Scalar scalar1, Scalar scalar2) -> ScalarType",
+      forward: promoted,
+    },
+  ],
+});
+function promoted(a: ResultOperand, b: ResultOperand): DType {
+  return resultType([a, b]);
+}
+
+defineOp({
+  name: "can_cast",
+  variants: ["function"],
+  doc: "Whether a cast from one dtype to another is allowed by PyTorch's casting rules (no complex to real, floating to integral, or non-bool to bool).",
+  example: "torch.canCast(torch.float64, torch.int32) // false",
+  overloads: [
+    {
+      schema: "can_cast(ScalarType from, ScalarType to) -> bool",
+      forward: (from: DType, to: DType) =>
+        !(from.isComplex && !to.isComplex) &&
+        !(from.category >= 2 && to.category <= 1) &&
+        !(from !== bool && to === bool),
+    },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// fill_diagonal_, scalar_tensor, empty_strided, vander, frobenius_norm, nuclear_norm
+
+defineOp({
+  name: "fill_diagonal_",
+  variants: ["method"],
+  doc: "In place: the main diagonal (the elements whose indices are all equal; every dim of a 3-d or larger tensor must match) set to `fillValue`; with `wrap`, a tall matrix's diagonal restarts every `width + 1` rows.",
+  example: "torch.zeros(2, 2).fillDiagonal_(1) // tensor([[1., 0.], [0., 1.]])",
+  overloads: [
+    {
+      schema: "fill_diagonal_(Tensor(a!) self, Scalar fill_value, bool wrap=False) -> Tensor(a!)",
+      // ATen's composite: fill_ on as_strided views of the diagonal (so CopySlices records it)
+      forward: (self: Tensor, fillValue: number | boolean | Tensor, wrap: boolean) => {
+        const nd = self.dim();
+        if (nd < 2) throw runtimeError("dimensions must larger than 1");
+        const [height, width] = self.shape;
+        if (nd > 2 && self.shape.some((d) => d !== height))
+          throw runtimeError("all dimensions of input must be of equal length");
+        const value = scalarArg(fillValue);
+        const stride = self.strides.reduce((a, b) => a + b, 0);
+        const size = Math.min(height, width);
+        self.asStrided([size], [stride], self.offset).fill_(value);
+        if (wrap && nd === 2 && height > width + 1) {
+          const step = width + 1;
+          const wrapSize = Math.floor((self.numel() + step - 1) / step) - size;
+          const offset = self.offset + self.strides[0] * (width + 1);
+          self.asStrided([wrapSize], [stride], offset).fill_(value);
+        }
+        return self;
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "scalar_tensor",
+  variants: ["function"],
+  doc: "A 0-dim tensor holding `s`, in the default dtype unless `dtype` is given.",
+  example: "torch.scalarTensor(3) // tensor(3.)",
+  overloads: [
+    {
+      schema: `scalar_tensor(Scalar s, *, ${OPTS}) -> Tensor`,
+      forward: (
+        s: number | boolean | Tensor,
+        dtype: DType | null,
+        layout: Layout,
+        device: Device,
+        pinMemory: boolean | null,
+      ) => {
+        checkOptions(layout, device, pinMemory);
+        const dt = dtype ?? getDefaultDtype();
+        return allocating([], dt, () => {
+          const t = alloc([], dt);
+          t.typedArray[0] = scalarIn(Number(scalarArg(s)), dt);
+          return t;
+        });
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "empty_strided",
+  variants: ["function"],
+  doc: "An uninitialised tensor (zeros here) of `size` laid out with `stride`, in the default dtype unless `dtype` is given.",
+  example: "torch.emptyStrided([2, 3], [1, 2]).stride() // [1, 2]",
+  overloads: [
+    {
+      schema: `empty_strided(SymInt[] size, SymInt[] stride, *, ${OPTS}) -> Tensor`,
+      forward: (
+        size: number[],
+        stride: number[],
+        dtype: DType | null,
+        layout: Layout,
+        device: Device,
+        pinMemory: boolean | null,
+      ) => emptyStrided(size, stride, dtype ?? getDefaultDtype(), layout, device, pinMemory),
+    },
+  ],
+});
+
+defineOp({
+  name: "vander",
+  variants: ["function"],
+  doc: "The Vandermonde matrix of the 1-d `x`: column j is x^(N-1-j) (x^j with `increasing`), N columns (default len(x)), integers in int64.",
+  example:
+    "torch.vander(torch.tensor([1, 2, 3], { dtype: torch.int64 })) // tensor([[1, 1, 1], [4, 2, 1], [9, 3, 1]])",
+  overloads: [
+    {
+      schema: "vander(Tensor x, int? N=None, bool increasing=False) -> Tensor",
+      // ATen's composite: empty filled with ones, then columns 1.. written with x and their
+      // running product (in place, so the nodes and version counts are PyTorch's)
+      forward: (x: Tensor, nArg: number | null, increasing: boolean) => {
+        if (x.dim() !== 1) throw runtimeError("x must be a one-dimensional tensor.");
+        const n = nArg ?? x.shape[0];
+        if (n < 0) throw runtimeError("N must be non-negative.");
+        const dtype = promoteTypes(x.dtype, int64);
+        let result = (fn("empty") as EmptyFn)([x.numel(), n], { dtype });
+        if (n > 0) result.fill_(1);
+        if (n > 1) {
+          result.narrow(1, 1, n - 1).copy_(x.unsqueeze(1));
+          result.narrow(1, 1, n - 1).copy_(result.narrow(1, 1, n - 1).cumprod(1));
+        }
+        if (!increasing) result = result.flip([1]);
+        return result;
+      },
+    },
+  ],
+});
+type EmptyFn = (size: number[], options: { dtype: DType }) => Tensor;
+
+/** at::norm's refusal of integer and bool input. */
+function floatingNormInput(self: Tensor): Tensor {
+  if (!self.dtype.isFloatingPoint)
+    throw runtimeError(
+      `norm(): input dtype should be either floating point or complex. Got ${scalarTypeName(self.dtype)} instead.`,
+    );
+  return self;
+}
+
+defineOp({
+  name: "frobenius_norm",
+  variants: ["function"],
+  out: true,
+  doc: "The Frobenius norm, sqrt(sum |x|²), over all elements or over up to two `dim`s (as torch.linalg.norm).",
+  example: "torch.frobeniusNorm(torch.ones(2, 2)) // tensor(2.)",
+  overloads: [
+    {
+      schema: "frobenius_norm(Tensor self) -> Tensor",
+      out: false,
+      // at::norm(self): p = 2 over everything (NormBackward0)
+      forward: (self: Tensor) =>
+        R.norm(floatingNormInput(self), 2, undefined, false, null, "NormBackward0"),
+    },
+    {
+      schema: "frobenius_norm.dim(Tensor self, int[1] dim, bool keepdim=False) -> Tensor",
+      // ATen: norm(self, 2, dim) for up to one dim, else sqrt(sum(self * self)) (of the real
+      // part of conj(self) * self for complex input)
+      forward: (self: Tensor, dim: number[], keepdim: boolean) => {
+        if (dim.length > 2)
+          throw runtimeError(
+            `Expected at most 2 dimensions, but got ${dim.length} dimensions instead.`,
+          );
+        if (dim.length < 2) return R.norm(floatingNormInput(self), 2, dim, keepdim);
+        const [d0, d1] = dim.map((d) => normalizeDim(d, self.dim()));
+        if (d0 === d1)
+          throw runtimeError(`Expected dims to be different, got [${dim.join(", ")}] instead`);
+        const sq = self.dtype.isComplex ? self.conj().mul(self).real : self.mul(self);
+        return sq.sum([d0, d1], keepdim).sqrt();
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "nuclear_norm",
+  variants: ["function"],
+  out: true,
+  doc: "The nuclear norm, the sum of the singular values, of a matrix (or over two `dim`s), as torch.linalg.matrix_norm(input, 'nuc').",
+  example: "torch.nuclearNorm(torch.eye(3)) // tensor(3.)",
+  overloads: [
+    // the dim overload first, as PyTorch's parser lists them
+    {
+      schema: "nuclear_norm.dim(Tensor self, int[2] dim, bool keepdim=False) -> Tensor",
+      forward: (self: Tensor, dim: number[], keepdim: boolean) =>
+        matrixNorm(self, "nuc", dim, keepdim),
+    },
+    {
+      schema: "nuclear_norm(Tensor self, bool keepdim=False) -> Tensor",
+      forward: (self: Tensor, keepdim: boolean) => {
+        if (self.dim() !== 2)
+          throw runtimeError(
+            `Expected a tensor with 2 dimensions, but got a tensor with ${self.dim()} dimensions instead.`,
+          );
+        return matrixNorm(self, "nuc", [0, 1], keepdim);
+      },
+    },
+  ],
+});
+const matrixNorm = (self: Tensor, ord: string, dim: number[], keepdim: boolean): Tensor =>
+  (fn("matrixNorm", "linalg") as (...a: unknown[]) => Tensor)(self, ord, dim, keepdim);

@@ -391,7 +391,7 @@ defineOp({
   ],
 });
 
-for (const name of ["cat", "concat"]) {
+for (const name of ["cat", "concat", "concatenate"]) {
   defineOp({
     name,
     variants: ["function"],
