@@ -614,7 +614,8 @@ export interface MakeTensorOptions {
   excludeZero?: boolean;
 }
 
-type DeviceLike = "cpu" | "webgpu" | "webgpu:0" | Device;
+/** A device as `makeTensor` takes it: a name or a Device. */
+export type DeviceLike = "cpu" | "webgpu" | "webgpu:0" | Device;
 
 const INTEGRAL = ["uint8", "int8", "int16", "int32", "int64"];
 const FLOATING = ["float16", "bfloat16", "float32", "float64"];
