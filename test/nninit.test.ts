@@ -63,6 +63,12 @@ const FNS: Record<string, (t: Tensor) => Tensor> = {
   sparse_most: (t) => init.sparse_(t, { sparsity: 0.9 }),
   sparse_none: (t) => init.sparse_(t, 0.0),
   sparse_big: (t) => init.sparse_(t, 0.3),
+  uniform_kw: (t) => init.uniform_(t, { b: 0.5 }),
+  uniform_a_kw: (t) => init.uniform_(t, -2.0, { b: -1.0 }),
+  normal_kw: (t) => init.normal_(t, { std: 0.1 }),
+  constant_kw: (t) => init.constant_(t, { val: -1.5 }),
+  xavier_uniform_kw: (t) => init.xavierUniform_(t, { gain: 0.5 }),
+  xavier_normal_kw: (t) => init.xavierNormal_(t, { gain: 3.0 }),
 };
 
 const DEPRECATED: Record<string, (t: Tensor) => Tensor> = {
@@ -136,6 +142,13 @@ for (const c of FX.deprecated) {
     runCase(c, DEPRECATED[c.name]));
 }
 
+test("nn.init: the deprecated names are named as PyTorch's", () => {
+  for (const c of FX.deprecated) {
+    const camel = c.name.replace(/_([a-z])/g, (_m, ch: string) => ch.toUpperCase());
+    assert.equal((init as unknown as Record<string, () => void>)[camel].name, camel);
+  }
+});
+
 test("nn.init: errors in PyTorch's words", () => {
   for (const [name, e] of Object.entries(FX.errors)) {
     assert.throws(ERRORS[name], (err: Error) => {
@@ -170,5 +183,13 @@ test("nn.init: argument binding (options objects, Python's TypeErrors)", () => {
   assert.throws(
     () => init.sparse_(torch.empty(2, 2), {}),
     /sparse_\(\) missing 1 required positional argument: 'sparsity'/,
+  );
+  assert.throws(
+    () => init.constant_(torch.empty(2), {} as { val: number }),
+    /constant_\(\) missing 1 required positional argument: 'val'/,
+  );
+  assert.throws(
+    () => init.uniform_(torch.empty(2), 0, { a: 1 } as { b?: number }),
+    /uniform_\(\) got multiple values for argument 'a'/,
   );
 });

@@ -144,24 +144,41 @@ function warnEmpty(tensor: Tensor): boolean {
  * Fill with U(a, b).
  * @example torch.nn.init.uniform_(torch.empty(3, 5), -0.1, 0.1)
  */
-export function uniform_(tensor: Tensor, a = 0, b = 1): Tensor {
-  return noGrad(() => tensor.uniform_(a, b));
+export function uniform_(
+  tensor: Tensor,
+  a?: number | { a?: number; b?: number },
+  b?: number | { b?: number },
+): Tensor {
+  const o = bindArgs<{ a: number; b: number }>("uniform_", [a, b], ["a", "b"], { a: 0, b: 1 });
+  return noGrad(() => tensor.uniform_(o.a, o.b));
 }
 
 /**
  * Fill with N(mean, std^2).
  * @example torch.nn.init.normal_(torch.empty(3, 5), 0, 0.02)
  */
-export function normal_(tensor: Tensor, mean = 0, std = 1): Tensor {
-  return noGrad(() => tensor.normal_(mean, std));
+export function normal_(
+  tensor: Tensor,
+  mean?: number | { mean?: number; std?: number },
+  std?: number | { std?: number },
+): Tensor {
+  const o = bindArgs<{ mean: number; std: number }>("normal_", [mean, std], ["mean", "std"], {
+    mean: 0,
+    std: 1,
+  });
+  return noGrad(() => tensor.normal_(o.mean, o.std));
 }
 
 /**
  * Fill with a constant.
  * @example torch.nn.init.constant_(torch.empty(3), 0.1)
  */
-export function constant_(tensor: Tensor, val: number): Tensor {
-  return noGrad(() => tensor.fill_(val));
+export function constant_(tensor: Tensor, val: number | { val: number }): Tensor {
+  const o = bindArgs<{ val: number }>("constant_", [val], ["val"], { val: NaN });
+  // val has no default: NaN marks it not given (a NaN given positionally is a number)
+  if (Number.isNaN(o.val) && typeof val !== "number")
+    throw typeError("constant_() missing 1 required positional argument: 'val'");
+  return noGrad(() => tensor.fill_(o.val));
 }
 
 /**
@@ -200,9 +217,10 @@ export function eye_(tensor: Tensor): Tensor {
  * Xavier/Glorot uniform: U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)).
  * @example torch.nn.init.xavierUniform_(torch.empty(3, 5), torch.nn.init.calculateGain("relu"))
  */
-export function xavierUniform_(tensor: Tensor, gain = 1.0): Tensor {
+export function xavierUniform_(tensor: Tensor, gain: number | { gain?: number } = 1.0): Tensor {
+  const g = bindArgs<{ gain: number }>("xavier_uniform_", [gain], ["gain"], { gain: 1 }).gain;
   const [fanIn, fanOut] = calculateFanInAndFanOut(tensor);
-  const std = gain * Math.sqrt(2.0 / (fanIn + fanOut));
+  const std = g * Math.sqrt(2.0 / (fanIn + fanOut));
   const a = Math.sqrt(3.0) * std;
   return uniform_(tensor, -a, a);
 }
@@ -211,9 +229,10 @@ export function xavierUniform_(tensor: Tensor, gain = 1.0): Tensor {
  * Xavier/Glorot normal: N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out)).
  * @example torch.nn.init.xavierNormal_(torch.empty(3, 5))
  */
-export function xavierNormal_(tensor: Tensor, gain = 1.0): Tensor {
+export function xavierNormal_(tensor: Tensor, gain: number | { gain?: number } = 1.0): Tensor {
+  const g = bindArgs<{ gain: number }>("xavier_normal_", [gain], ["gain"], { gain: 1 }).gain;
   const [fanIn, fanOut] = calculateFanInAndFanOut(tensor);
-  const std = gain * Math.sqrt(2.0 / (fanIn + fanOut));
+  const std = g * Math.sqrt(2.0 / (fanIn + fanOut));
   return normal_(tensor, 0, std);
 }
 
@@ -430,10 +449,13 @@ function deprecated<A extends unknown[]>(
   oldName: string,
   fn: (...args: A) => Tensor,
 ): (...args: A) => Tensor {
-  return (...args: A): Tensor => {
+  const f = (...args: A): Tensor => {
     warn(`nn.init.${oldName} is now deprecated in favor of nn.init.${oldName}_.`);
     return fn(...args);
   };
+  // named as its export (PyTorch's deprecated_init.__name__ = old_name)
+  Object.defineProperty(f, "name", { value: fn.name.slice(0, -1) });
+  return f;
 }
 
 /**
