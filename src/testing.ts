@@ -25,7 +25,15 @@ import { parseDevice, type Device } from "./device.js";
 import { formatFixed, formatPyFloat } from "./print.js";
 import { noGrad } from "./autograd/grad-mode.js";
 import { Parameter } from "./nn/parameter.js";
-import { complex, isclose, rand, randint, repeatInterleave, rsub } from "./generated/functions.js";
+import {
+  complex,
+  isclose,
+  rand,
+  randint,
+  repeatInterleave,
+  rsub,
+  viewAsReal,
+} from "./generated/functions.js";
 import { slice } from "./ops/indexing.js";
 import { tensor as makeFromData } from "./ops/creation.js";
 
@@ -239,6 +247,24 @@ function item(t: Tensor): PyNumber {
   return t.dtype.isFloatingPoint ? Number(v) : BigInt(Number(v));
 }
 
+/**
+ * The scalar message of two 0-d complex tensors: |a - b| and |a - b| / |b| as Python's
+ * abs(complex) (hypot), inf when b == 0.
+ */
+function complexScalarMismatchMsg(a: Tensor, b: Tensor, rtol: number, atol: number): string {
+  const [ar, ai] = (viewAsReal(a).tolist() as number[]).map(Number);
+  const [br, bi] = (viewAsReal(b).tolist() as number[]).map(Number);
+  const absDiff = hypot(ar - br, ai - bi);
+  const absB = hypot(br, bi);
+  return makeMismatchMsg({
+    defaultIdentifier: "Scalars",
+    absDiff,
+    atol,
+    relDiff: absB === 0 ? Infinity : absDiff / absB,
+    rtol,
+  });
+}
+
 function makeTensorMismatchMsg(
   actual: Tensor,
   expected: Tensor,
@@ -258,6 +284,19 @@ function makeTensorMismatchMsg(
   const n = mismatches.numel();
   const total = Number(mismatches.sum().item());
   const extra = `Mismatched elements: ${total} / ${n} (${formatFixed((total / n) * 100, 1)}%)`;
+  if (actual.dtype.isComplex) {
+    const [absDiff, absIdx, relDiff, relIdx] = complexDiffs(actual, expected, mismatches);
+    return makeMismatchMsg({
+      defaultIdentifier: "Tensor-likes",
+      extra,
+      absDiff,
+      absDiffIdx: unravel(absIdx),
+      atol,
+      relDiff,
+      relDiffIdx: unravel(relIdx),
+      rtol,
+    });
+  }
   const aFlat = actual.flatten();
   const bFlat = expected.flatten();
   const matchesFlat = mismatches.flatten().logicalNot();
@@ -277,6 +316,85 @@ function makeTensorMismatchMsg(
     relDiffIdx: unravel(Number(maxRel.indices.item())),
     rtol,
   });
+}
+
+/** The first index of the greatest value, a NaN winning (torch.max(x, 0) of a 1-D tensor). */
+function argmax(xs: readonly number[]): number {
+  let best = 0;
+  for (let i = 1; i < xs.length; i++) {
+    if (Number.isNaN(xs[best])) break;
+    if (Number.isNaN(xs[i]) || xs[i] > xs[best]) best = i;
+  }
+  return best;
+}
+
+/**
+ * The greatest |a - b| and |a - b| / |b| of complex tensors over the mismatches, with their
+ * flat indices: PyTorch's moduli are glibc's hypot (correctly rounded), which V8's Math.hypot
+ * (and so tensorgrad's complex abs) misses by an ulp at times, so they are computed here.
+ */
+function complexDiffs(a: Tensor, b: Tensor, mismatches: Tensor): [number, number, number, number] {
+  const pairs = (t: Tensor): number[] =>
+    (viewAsReal(t.contiguous()).reshape(-1).tolist() as number[]).map(Number);
+  const av = pairs(a);
+  const bv = pairs(b);
+  const mis = (mismatches.reshape(-1).tolist() as boolean[]).map(Boolean);
+  const abs: number[] = [];
+  const rel: number[] = [];
+  mis.forEach((m, i) => {
+    const d = hypot(av[2 * i] - bv[2 * i], av[2 * i + 1] - bv[2 * i + 1]);
+    abs.push(m ? d : 0);
+    rel.push(m ? d / hypot(bv[2 * i], bv[2 * i + 1]) : 0);
+  });
+  const ia = argmax(abs);
+  const ir = argmax(rel);
+  return [abs[ia], ia, rel[ir], ir];
+}
+
+/** Dekker's exact product: x y = p + e. */
+function twoProduct(x: number, y: number): [number, number] {
+  const p = x * y;
+  const split = (v: number): [number, number] => {
+    const c = 134217729 * v; // 2^27 + 1
+    const hi = c - (c - v);
+    return [hi, v - hi];
+  };
+  const [xh, xl] = split(x);
+  const [yh, yl] = split(y);
+  return [p, xh * yh - p + xh * yl + xl * yh + xl * yl];
+}
+
+/**
+ * sqrt(x^2 + y^2) correctly rounded (as glibc's hypot, which Python's abs(complex) and
+ * PyTorch's complex abs call) but in rare ties: x^2 + y^2 as a double-double, its square root
+ * corrected by one Newton step r + (s - r^2) / (2 r); scaled by powers of 2 against overflow
+ * and underflow.
+ */
+function hypot(x: number, y: number): number {
+  x = Math.abs(x);
+  y = Math.abs(y);
+  if (x === Infinity || y === Infinity) return Infinity;
+  if (Number.isNaN(x) || Number.isNaN(y)) return NaN;
+  if (x < y) [x, y] = [y, x];
+  if (y === 0) return x;
+  let scale = 1;
+  if (x > 2 ** 500) {
+    x *= 2 ** -600;
+    y *= 2 ** -600;
+    scale = 2 ** 600;
+  } else if (y < 2 ** -500) {
+    x *= 2 ** 600;
+    y *= 2 ** 600;
+    scale = 2 ** -600;
+  }
+  const [px, ex] = twoProduct(x, x);
+  const [py, ey] = twoProduct(y, y);
+  const sh = px + py;
+  const sl = px - sh + py + ex + ey; // px >= py: the rounding error of px + py is exact
+  let r = Math.sqrt(sh + sl);
+  const [rr, er] = twoProduct(r, r);
+  r += (sh - rr - er + sl) / (2 * r);
+  return r * scale;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -418,13 +536,39 @@ function tensorLikePair(
         const wide = a.dtype.isComplex ? complex128 : a.dtype.isFloatingPoint ? float64 : int64;
         a = a.to(wide);
         e = e.to(wide);
-        const matches = isclose(a, e, { rtol, atol, equalNan: o.equalNan });
+        const matches = a.dtype.isComplex
+          ? complexIsclose(a, e, rtol, atol, o.equalNan)
+          : isclose(a, e, { rtol, atol, equalNan: o.equalNan });
         if (matches.all().item()) return;
-        if (a.dim() === 0) fail(makeScalarMismatchMsg(item(a), item(e), rtol, atol));
+        if (a.dim() === 0)
+          fail(
+            a.dtype.isComplex
+              ? complexScalarMismatchMsg(a, e, rtol, atol)
+              : makeScalarMismatchMsg(item(a), item(e), rtol, atol),
+          );
         fail(makeTensorMismatchMsg(a, e, matches.logicalNot(), rtol, atol));
       });
     },
   };
+}
+
+/**
+ * torch.isclose of complex tensors: equal, or (equalNan) both NaN (a part NaN), or
+ * |a - b| finite and <= atol + |rtol * b| (moduli).
+ */
+function complexIsclose(
+  a: Tensor,
+  b: Tensor,
+  rtol: number,
+  atol: number,
+  equalNan: boolean,
+): Tensor {
+  let close = a.eq(b);
+  if (equalNan) close = close.logicalOr(a.isnan().logicalAnd(b.isnan()));
+  if (rtol === 0 && atol === 0) return close;
+  const allowed = b.mul(rtol).abs().add(atol);
+  const actual = a.sub(b).abs();
+  return close.logicalOr(actual.isfinite().logicalAnd(actual.le(allowed)));
 }
 
 const PAIR_TYPES = [nonePair, booleanPair, numberPair, tensorLikePair];

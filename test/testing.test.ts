@@ -102,6 +102,16 @@ const CASES: Record<string, () => void> = {
     ),
   f16: () => assertClose(T([1, 2], torch.float16), T([1, 2.01], torch.float16)),
   f16_pass: () => assertClose(T([1, 2], torch.float16), T([1, 2.001], torch.float16)),
+  complex_pass: () =>
+    assertClose(
+      torch.complex(T([1, 2]), T([0.5, -1])),
+      torch.complex(T([1, 2]), T([0.5, -1.000001])),
+    ),
+  complex_mismatch: () =>
+    assertClose(torch.complex(T([1, 2]), T([0.5, -1])), torch.complex(T([1, 2.5]), T([0.5, 1]))),
+  complex_0d: () => assertClose(torch.complex(T(1), T(2)), torch.complex(T(1), T(2.5))),
+  complex_f64: () =>
+    assertClose(torch.complex(T([3], F64), T([4], F64)), torch.complex(T([3], F64), T([4.1], F64))),
   shape: () => assertClose(T([1, 2]), T([[1, 2]])),
   dtype: () => assertClose(T([1, 2]), T([1, 2], F64)),
   dtype_unchecked: () => assertClose(T([1, 2]), T([1, 2], F64), { checkDtype: false }),
