@@ -410,7 +410,10 @@ export interface AssertCloseOptions {
   atol?: number | null;
   /** Two NaNs count as equal (default false). */
   equalNan?: boolean;
-  /** Tensors must be on the same device (default true; else both are compared on the CPU). */
+  /**
+   * Tensors must be on the same device (default true). The values are read synchronously, so
+   * WebGPU tensors are compared after `await t.cpu()`.
+   */
   checkDevice?: boolean;
   /** Tensors must have the same dtype (default true; else they are promoted to a common one). */
   checkDtype?: boolean;
