@@ -107,6 +107,8 @@ export {
 } from "./generator.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
+/** torch.testing: assertClose (PyTorch's assert_close), the deprecated assertAllclose, makeTensor */
+export * as testing from "./testing.js";
 /** torch.linalg: the registry's linalg ops (linalg.cross) */
 export * as linalg from "./generated/linalg.js";
 /** torch.special: the special functions (erfcx, logNdtr, besselJ0, xlog1py, zeta, ...) */

@@ -5,7 +5,10 @@
  */
 import { Tensor } from "../tensor.js";
 import { noGrad } from "../autograd/grad-mode.js";
-import { valueError } from "../errors.js";
+import { typeError, valueError } from "../errors.js";
+import { erfScalar } from "../backend/special.js";
+import { diag, empty, randperm } from "../generated/functions.js";
+import { qr } from "../generated/linalg.js";
 
 /** The nonlinearities `calculateGain` knows. */
 export type Nonlinearity =
@@ -75,6 +78,60 @@ function correctFan(tensor: Tensor, mode: FanMode): number {
   return mode === "fan_in" ? fanIn : fanOut;
 }
 
+/** Python's `warnings.warn(msg)` (a UserWarning). */
+function warn(msg: string): void {
+  console.warn(`UserWarning: ${msg}`);
+}
+
+/** A plain options object (`{ std: 0.02 }`), never a Tensor or an array. */
+function isOptions(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
+  const p = Object.getPrototypeOf(v) as unknown;
+  return p === Object.prototype || p === null;
+}
+
+const snake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/**
+ * Binds an initialiser's arguments after the tensor: values positionally in PyTorch's order
+ * (`names`), then optionally a trailing options object by camelCased name; `defaults` fills the
+ * rest. Python's TypeErrors for an unknown keyword or a value given twice.
+ */
+function bindArgs<O extends Record<string, unknown>>(
+  fn: string,
+  args: readonly unknown[],
+  names: readonly (keyof O & string)[],
+  defaults: O,
+): O {
+  let n = args.length;
+  while (n > 0 && args[n - 1] === undefined) n--;
+  let positional = args.slice(0, n);
+  let opts: Record<string, unknown> = {};
+  if (n > 0 && isOptions(args[n - 1])) {
+    positional = args.slice(0, n - 1);
+    opts = args[n - 1] as Record<string, unknown>;
+  }
+  if (positional.length > names.length)
+    throw typeError(
+      `${fn}() takes from 1 to ${names.length + 1} positional arguments but ${positional.length + 1} were given`,
+    );
+  const out: Record<string, unknown> = { ...defaults };
+  const given = new Set<string>();
+  positional.forEach((v, i) => {
+    if (v === undefined) return;
+    out[names[i]] = v;
+    given.add(names[i]);
+  });
+  for (const [k, v] of Object.entries(opts)) {
+    if (v === undefined) continue;
+    if (!names.includes(k))
+      throw typeError(`${fn}() got an unexpected keyword argument '${snake(k)}'`);
+    if (given.has(k)) throw typeError(`${fn}() got multiple values for argument '${snake(k)}'`);
+    out[k] = v;
+  }
+  return out as O;
+}
+
 function warnEmpty(tensor: Tensor): boolean {
   if (tensor.shape.includes(0)) {
     console.warn("UserWarning: Initializing zero-element tensors is a no-op");
@@ -87,24 +144,41 @@ function warnEmpty(tensor: Tensor): boolean {
  * Fill with U(a, b).
  * @example torch.nn.init.uniform_(torch.empty(3, 5), -0.1, 0.1)
  */
-export function uniform_(tensor: Tensor, a = 0, b = 1): Tensor {
-  return noGrad(() => tensor.uniform_(a, b));
+export function uniform_(
+  tensor: Tensor,
+  a?: number | { a?: number; b?: number },
+  b?: number | { b?: number },
+): Tensor {
+  const o = bindArgs<{ a: number; b: number }>("uniform_", [a, b], ["a", "b"], { a: 0, b: 1 });
+  return noGrad(() => tensor.uniform_(o.a, o.b));
 }
 
 /**
  * Fill with N(mean, std^2).
  * @example torch.nn.init.normal_(torch.empty(3, 5), 0, 0.02)
  */
-export function normal_(tensor: Tensor, mean = 0, std = 1): Tensor {
-  return noGrad(() => tensor.normal_(mean, std));
+export function normal_(
+  tensor: Tensor,
+  mean?: number | { mean?: number; std?: number },
+  std?: number | { std?: number },
+): Tensor {
+  const o = bindArgs<{ mean: number; std: number }>("normal_", [mean, std], ["mean", "std"], {
+    mean: 0,
+    std: 1,
+  });
+  return noGrad(() => tensor.normal_(o.mean, o.std));
 }
 
 /**
  * Fill with a constant.
  * @example torch.nn.init.constant_(torch.empty(3), 0.1)
  */
-export function constant_(tensor: Tensor, val: number): Tensor {
-  return noGrad(() => tensor.fill_(val));
+export function constant_(tensor: Tensor, val: number | { val: number }): Tensor {
+  const o = bindArgs<{ val: number }>("constant_", [val], ["val"], { val: NaN });
+  // val has no default: NaN marks it not given (a NaN given positionally is a number)
+  if (Number.isNaN(o.val) && typeof val !== "number")
+    throw typeError("constant_() missing 1 required positional argument: 'val'");
+  return noGrad(() => tensor.fill_(o.val));
 }
 
 /**
@@ -143,9 +217,10 @@ export function eye_(tensor: Tensor): Tensor {
  * Xavier/Glorot uniform: U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)).
  * @example torch.nn.init.xavierUniform_(torch.empty(3, 5), torch.nn.init.calculateGain("relu"))
  */
-export function xavierUniform_(tensor: Tensor, gain = 1.0): Tensor {
+export function xavierUniform_(tensor: Tensor, gain: number | { gain?: number } = 1.0): Tensor {
+  const g = bindArgs<{ gain: number }>("xavier_uniform_", [gain], ["gain"], { gain: 1 }).gain;
   const [fanIn, fanOut] = calculateFanInAndFanOut(tensor);
-  const std = gain * Math.sqrt(2.0 / (fanIn + fanOut));
+  const std = g * Math.sqrt(2.0 / (fanIn + fanOut));
   const a = Math.sqrt(3.0) * std;
   return uniform_(tensor, -a, a);
 }
@@ -154,9 +229,10 @@ export function xavierUniform_(tensor: Tensor, gain = 1.0): Tensor {
  * Xavier/Glorot normal: N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out)).
  * @example torch.nn.init.xavierNormal_(torch.empty(3, 5))
  */
-export function xavierNormal_(tensor: Tensor, gain = 1.0): Tensor {
+export function xavierNormal_(tensor: Tensor, gain: number | { gain?: number } = 1.0): Tensor {
+  const g = bindArgs<{ gain: number }>("xavier_normal_", [gain], ["gain"], { gain: 1 }).gain;
   const [fanIn, fanOut] = calculateFanInAndFanOut(tensor);
-  const std = gain * Math.sqrt(2.0 / (fanIn + fanOut));
+  const std = g * Math.sqrt(2.0 / (fanIn + fanOut));
   return normal_(tensor, 0, std);
 }
 
@@ -218,3 +294,222 @@ export function kaimingNormal_(
   const std = gain / Math.sqrt(fan);
   return normal_(tensor, 0, std);
 }
+
+/** Options of `truncNormal_` (PyTorch's mean, std, a, b). */
+export interface TruncNormalOptions {
+  /** the mean of the normal distribution (default 0) */
+  mean?: number;
+  /** its standard deviation (default 1) */
+  std?: number;
+  /** the lower cutoff (default -2) */
+  a?: number;
+  /** the upper cutoff (default 2) */
+  b?: number;
+}
+
+/** Standard normal CDF: Phi(x) = (1 + erf(x / sqrt(2))) / 2. */
+function normCdf(x: number): number {
+  return (1 + erfScalar(x / Math.sqrt(2))) / 2;
+}
+
+/**
+ * Truncated normal: N(mean, std^2) restricted to [a, b], drawn by inverse CDF as PyTorch does:
+ * u ~ U(2 Phi(alpha) - 1, 2 Phi(beta) - 1) with alpha = (a - mean) / std, beta = (b - mean) / std,
+ * then x = mean + std * sqrt(2) * erfinv(u), clamped to [a, b]. Warns when mean lies more than
+ * 2 std outside [a, b]. Positional (mean, std, a, b) as PyTorch, or an options object.
+ * @example torch.nn.init.truncNormal_(torch.empty(3, 5), { std: 0.02 })
+ */
+export function truncNormal_(
+  tensor: Tensor,
+  mean?: number | TruncNormalOptions,
+  std?: number | TruncNormalOptions,
+  a?: number | TruncNormalOptions,
+  b?: number | TruncNormalOptions,
+): Tensor {
+  const o = bindArgs<Required<TruncNormalOptions>>(
+    "trunc_normal_",
+    [mean, std, a, b],
+    ["mean", "std", "a", "b"],
+    { mean: 0, std: 1, a: -2, b: 2 },
+  );
+  if (o.mean < o.a - 2 * o.std || o.mean > o.b + 2 * o.std)
+    warn(
+      "mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values may be incorrect.",
+    );
+  return noGrad(() => {
+    const l = normCdf((o.a - o.mean) / o.std);
+    const u = normCdf((o.b - o.mean) / o.std);
+    tensor.uniform_(2 * l - 1, 2 * u - 1);
+    tensor.erfinv_();
+    tensor.mul_(o.std * Math.sqrt(2));
+    tensor.add_(o.mean);
+    tensor.clamp_(o.a, o.b);
+    return tensor;
+  });
+}
+
+/**
+ * Fill a 3-, 4- or 5-D convolution weight with the Dirac delta: for each of `groups` groups of
+ * out_channels / groups output channels, w[g * out + d, d, centre...] = 1 for d < min(out,
+ * in_channels), all else 0, so the convolution passes its input through.
+ * @example torch.nn.init.dirac_(torch.empty(4, 2, 3), 2).sum() // tensor(4.)
+ */
+export function dirac_(tensor: Tensor, groups: number | { groups?: number } = 1): Tensor {
+  const g = bindArgs<{ groups: number }>("dirac_", [groups], ["groups"], { groups: 1 }).groups;
+  const dims = tensor.dim();
+  if (dims !== 3 && dims !== 4 && dims !== 5)
+    throw valueError("Only tensors with 3, 4, or 5 dimensions are supported");
+  const sizes = tensor.shape;
+  // Python's %: the sign of the divisor
+  if (((sizes[0] % g) + g) % g !== 0) throw valueError("dim 0 must be divisible by groups");
+  const outPerGroup = Math.floor(sizes[0] / g);
+  const minDim = Math.min(outPerGroup, sizes[1]);
+  return noGrad(() => {
+    tensor.zero_();
+    for (let gi = 0; gi < g; gi++)
+      for (let d = 0; d < minDim; d++) {
+        let t = tensor.select(0, gi * outPerGroup + d).select(0, d);
+        for (let k = 2; k < dims; k++) t = t.select(0, Math.floor(sizes[k] / 2));
+        t.fill_(1);
+      }
+    return tensor;
+  });
+}
+
+/**
+ * A (semi-)orthogonal fill (Saxe et al. 2013): the tensor seen as rows x (numel / rows) gets Q of
+ * the QR factorisation of a standard normal sample (of its transpose when rows < cols), each
+ * column times sign(R_ii) so that Q is Haar-distributed, then times `gain`.
+ * @example torch.nn.init.orthogonal_(torch.empty(3, 5))
+ */
+export function orthogonal_(tensor: Tensor, gain: number | { gain?: number } = 1): Tensor {
+  const o = bindArgs<{ gain: number }>("orthogonal_", [gain], ["gain"], { gain: 1 });
+  if (tensor.dim() < 2) throw valueError("Only tensors with 2 or more dimensions are supported");
+  if (tensor.numel() === 0) return tensor;
+  const rows = tensor.shape[0];
+  const cols = Math.floor(tensor.numel() / rows);
+  let flattened = empty([rows, cols], { dtype: tensor.dtype }).normal_(0, 1);
+  if (rows < cols) flattened = flattened.t();
+  // PyTorch's q, r = torch.linalg.qr(flattened); q *= sign(diag(r))
+  let q = noGrad(() => {
+    const [qm, r] = qr(flattened);
+    return qm.mul(diag(r, 0).sign());
+  });
+  if (rows < cols) q = q.t();
+  return noGrad(() => {
+    tensor.copy_(q.reshape(tensor.shape));
+    tensor.mul_(o.gain);
+    return tensor;
+  });
+}
+
+/** Options of `sparse_`. */
+export interface SparseOptions {
+  /** the fraction of each column's elements set to zero */
+  sparsity?: number;
+  /** the standard deviation of the normal distribution of the others (default 0.01) */
+  std?: number;
+}
+
+/**
+ * A sparse 2-D fill (Martens 2010): N(0, std^2) everywhere, then in each column the first
+ * ceil(sparsity * rows) rows of a fresh randperm(rows) are zeroed.
+ * @example torch.nn.init.sparse_(torch.empty(10, 3), 0.1).eq(0).sum() // tensor(3)
+ */
+export function sparse_(
+  tensor: Tensor,
+  sparsity: number | SparseOptions,
+  std?: number | SparseOptions,
+): Tensor {
+  const o = bindArgs<Required<SparseOptions>>("sparse_", [sparsity, std], ["sparsity", "std"], {
+    sparsity: NaN,
+    std: 0.01,
+  });
+  // sparsity has no default: NaN marks it not given (a NaN given positionally is a number)
+  if (Number.isNaN(o.sparsity) && typeof sparsity !== "number")
+    throw typeError("sparse_() missing 1 required positional argument: 'sparsity'");
+  if (tensor.dim() !== 2) throw valueError("Only tensors with 2 dimensions are supported");
+  const [rows, cols] = tensor.shape;
+  const numZeros = Math.ceil(o.sparsity * rows);
+  return noGrad(() => {
+    tensor.normal_(0, o.std);
+    for (let c = 0; c < cols; c++) {
+      const rowIndices = randperm(rows);
+      // Python's row_indices[:num_zeros]: a slice clipped to [0, rows]
+      const k = Math.max(0, Math.min(numZeros, rows));
+      tensor.select(1, c).indexFill_(0, rowIndices.narrow(0, 0, k), 0);
+    }
+    return tensor;
+  });
+}
+
+// The deprecated names without the trailing underscore (PyTorch's _make_deprecate): each warns,
+// then calls the in-place initialiser with the same arguments.
+function deprecated<A extends unknown[]>(
+  oldName: string,
+  fn: (...args: A) => Tensor,
+): (...args: A) => Tensor {
+  const f = (...args: A): Tensor => {
+    warn(`nn.init.${oldName} is now deprecated in favor of nn.init.${oldName}_.`);
+    return fn(...args);
+  };
+  // named as its export (PyTorch's deprecated_init.__name__ = old_name)
+  Object.defineProperty(f, "name", { value: fn.name.slice(0, -1) });
+  return f;
+}
+
+/**
+ * Deprecated `uniform_` (warns as PyTorch does).
+ * @example torch.nn.init.uniform(torch.empty(2), 0, 1).shape // [2]
+ */
+export const uniform = deprecated("uniform", uniform_);
+/**
+ * Deprecated `normal_` (warns as PyTorch does).
+ * @example torch.nn.init.normal(torch.empty(2)).shape // [2]
+ */
+export const normal = deprecated("normal", normal_);
+/**
+ * Deprecated `constant_` (warns as PyTorch does).
+ * @example torch.nn.init.constant(torch.empty(2), 3) // tensor([3., 3.])
+ */
+export const constant = deprecated("constant", constant_);
+/**
+ * Deprecated `eye_` (warns as PyTorch does).
+ * @example torch.nn.init.eye(torch.empty(2, 2)) // tensor([[1., 0.], [0., 1.]])
+ */
+export const eye = deprecated("eye", eye_);
+/**
+ * Deprecated `dirac_` (warns as PyTorch does).
+ * @example torch.nn.init.dirac(torch.empty(2, 2, 3)).sum() // tensor(2.)
+ */
+export const dirac = deprecated("dirac", dirac_);
+/**
+ * Deprecated `xavierUniform_` (warns as PyTorch does).
+ * @example torch.nn.init.xavierUniform(torch.empty(3, 5)).shape // [3, 5]
+ */
+export const xavierUniform = deprecated("xavier_uniform", xavierUniform_);
+/**
+ * Deprecated `xavierNormal_` (warns as PyTorch does).
+ * @example torch.nn.init.xavierNormal(torch.empty(3, 5)).shape // [3, 5]
+ */
+export const xavierNormal = deprecated("xavier_normal", xavierNormal_);
+/**
+ * Deprecated `kaimingUniform_` (warns as PyTorch does).
+ * @example torch.nn.init.kaimingUniform(torch.empty(3, 5)).shape // [3, 5]
+ */
+export const kaimingUniform = deprecated("kaiming_uniform", kaimingUniform_);
+/**
+ * Deprecated `kaimingNormal_` (warns as PyTorch does).
+ * @example torch.nn.init.kaimingNormal(torch.empty(3, 5)).shape // [3, 5]
+ */
+export const kaimingNormal = deprecated("kaiming_normal", kaimingNormal_);
+/**
+ * Deprecated `orthogonal_` (warns as PyTorch does).
+ * @example torch.nn.init.orthogonal(torch.empty(3, 5)).shape // [3, 5]
+ */
+export const orthogonal = deprecated("orthogonal", orthogonal_);
+/**
+ * Deprecated `sparse_` (warns as PyTorch does).
+ * @example torch.nn.init.sparse(torch.empty(4, 3), 0.5).eq(0).sum() // tensor(6)
+ */
+export const sparse = deprecated("sparse", sparse_);

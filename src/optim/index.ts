@@ -28,3 +28,5 @@ export { ASGD, Rprop, type ASGDOptions, type RpropOptions } from "./asgd.js";
 export { LBFGS, type LBFGSOptions } from "./lbfgs.js";
 export { SparseAdam, type SparseAdamOptions } from "./sparse-adam.js";
 export * as lrScheduler from "./lr-scheduler.js";
+/** torch.optim.swa_utils: AveragedModel, SWALR, updateBn (Stochastic Weight Averaging). */
+export * as swaUtils from "./swa-utils.js";
