@@ -189,7 +189,10 @@ export interface DeterministicOptions {
  * torch.use_deterministic_algorithms(mode, { warnOnly }): record the setting. Every tensorgrad
  * kernel is deterministic already (threads split work by fixed ranges and reduce in a fixed
  * order), so no op ever raises or warns for it.
- * @example torch.useDeterministicAlgorithms(true); torch.areDeterministicAlgorithmsEnabled() // true
+ * @example
+ * torch.useDeterministicAlgorithms(true);
+ * torch.areDeterministicAlgorithmsEnabled(); // true
+ * torch.useDeterministicAlgorithms(false);
  */
 export function useDeterministicAlgorithms(
   mode: boolean,
@@ -203,20 +206,23 @@ export function useDeterministicAlgorithms(
 
 /**
  * torch.are_deterministic_algorithms_enabled()
- * @example torch.areDeterministicAlgorithmsEnabled() // false
+ * @example typeof torch.areDeterministicAlgorithmsEnabled() // "boolean"
  */
 export const areDeterministicAlgorithmsEnabled = (): boolean => deterministic;
 
 /**
  * torch.is_deterministic_algorithms_warn_only_enabled()
- * @example torch.isDeterministicAlgorithmsWarnOnlyEnabled() // false
+ * @example typeof torch.isDeterministicAlgorithmsWarnOnlyEnabled() // "boolean"
  */
 export const isDeterministicAlgorithmsWarnOnlyEnabled = (): boolean => deterministicWarnOnly;
 
 /**
  * torch.set_deterministic_debug_mode(mode): 0/"default", 1/"warn" or 2/"error", as
  * useDeterministicAlgorithms(false), (true, { warnOnly: true }) and (true).
- * @example torch.setDeterministicDebugMode("warn"); torch.getDeterministicDebugMode() // 1
+ * @example
+ * torch.setDeterministicDebugMode("warn");
+ * torch.getDeterministicDebugMode(); // 1
+ * torch.setDeterministicDebugMode("default");
  */
 export function setDeterministicDebugMode(mode: number | "default" | "warn" | "error"): void {
   const m = typeof mode === "string" ? ["default", "warn", "error"].indexOf(mode) : mode;
@@ -233,7 +239,7 @@ export function setDeterministicDebugMode(mode: number | "default" | "warn" | "e
 
 /**
  * torch.get_deterministic_debug_mode(): 0, 1 or 2 (see setDeterministicDebugMode).
- * @example torch.getDeterministicDebugMode() // 0
+ * @example [0, 1, 2].includes(torch.getDeterministicDebugMode()) // true
  */
 export const getDeterministicDebugMode = (): number =>
   !deterministic ? 0 : deterministicWarnOnly ? 1 : 2;
@@ -244,7 +250,10 @@ let matmulPrecision: "highest" | "high" | "medium" = "highest";
  * torch.set_float32_matmul_precision("highest" | "high" | "medium"): recorded and read back;
  * tensorgrad's float32 products always compute in float32 ("highest"). Another value warns,
  * as PyTorch does, and changes nothing.
- * @example torch.setFloat32MatmulPrecision("high"); torch.getFloat32MatmulPrecision() // "high"
+ * @example
+ * torch.setFloat32MatmulPrecision("high");
+ * torch.getFloat32MatmulPrecision(); // "high"
+ * torch.setFloat32MatmulPrecision("highest");
  */
 export function setFloat32MatmulPrecision(precision: string): void {
   if (precision === "highest" || precision === "high" || precision === "medium")
@@ -257,14 +266,16 @@ export function setFloat32MatmulPrecision(precision: string): void {
 
 /**
  * torch.get_float32_matmul_precision()
- * @example torch.getFloat32MatmulPrecision() // "highest"
+ * @example typeof torch.getFloat32MatmulPrecision() // "string"
  */
 export const getFloat32MatmulPrecision = (): string => matmulPrecision;
 
 /**
  * torch.random.fork_rng: run `fn` and restore the default generator's state afterwards (also
  * when `fn` throws or its promise rejects); with `enabled: false`, just run it.
- * @example torch.random.forkRng(() => torch.rand(2)); // the global stream is as before
+ * @example
+ * // the draws inside do not move the global stream
+ * torch.random.forkRng(() => torch.rand(2));
  */
 export function forkRng<T>(fn: () => T, opts: { enabled?: boolean } = {}): T {
   if (opts.enabled === false) return fn();

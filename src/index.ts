@@ -20,6 +20,7 @@ import { Node } from "./autograd/node.js";
 import { forwardAd } from "./autograd/forward-ad-api.js";
 import { Function as AutogradFunction, FunctionCtx } from "./autograd/custom-function.js";
 import { savedTensorsHooks, disableSavedTensorsHooks } from "./autograd/saved-hooks.js";
+import { checkOptions } from "./registry/ops/creation.js";
 import { detectAnomaly, setDetectAnomaly, isAnomalyEnabled } from "./autograd/anomaly-mode.js";
 import { checkpoint, checkpointWith } from "./autograd/checkpoint.js";
 import { explain } from "./autograd/explain.js";
@@ -124,6 +125,12 @@ export {
   isInferenceModeEnabled,
   type ModeGuard,
 } from "./autograd/grad-mode.js";
+import {
+  noGrad as noGradMode,
+  enableGrad as enableGradMode,
+  setGradEnabled as setGradEnabledMode,
+  inferenceMode as inferenceModeMode,
+} from "./autograd/grad-mode.js";
 export { setPrintoptions, getPrintoptions, formatPyFloat } from "./print.js";
 export { slice, type Slice, type IndexArg } from "./ops/indexing.js";
 export type { Node };
@@ -188,7 +195,33 @@ export const autograd = {
     savedTensorsHooks,
     /** Refuse saved-tensor hooks inside fn, with a message (disable_saved_tensors_hooks). */
     disableSavedTensorsHooks,
+    /**
+     * torch.autograd.graph.save_on_cpu: keep the tensors saved for backward on the CPU while
+     * `fn` runs. tensorgrad's CPU tensors already live there, so they are saved as they are;
+     * a WebGPU tensor stays on its device (reading it back is asynchronous, Note [webgpu
+     * reads]). `pinMemory: true` asks for CUDA's pinned memory: PyTorch's error without CUDA.
+     * @example torch.autograd.graph.saveOnCpu(() => torch.ones(2, { requiresGrad: true }).exp().sum())
+     */
+    saveOnCpu<T>(fn: () => T, opts: { pinMemory?: boolean } = {}): T {
+      const pinned = opts.pinMemory === true;
+      return savedTensorsHooks(
+        (t: Tensor) => {
+          if (pinned) checkOptions("strided", null, true);
+          return t;
+        },
+        (t: Tensor) => t,
+        fn,
+      );
+    },
   },
+  /** torch.autograd.no_grad (torch.no_grad): run `fn` without recording. */
+  noGrad: noGradMode,
+  /** torch.autograd.enable_grad (torch.enable_grad): run `fn` recording. */
+  enableGrad: enableGradMode,
+  /** torch.autograd.set_grad_enabled (torch.set_grad_enabled). */
+  setGradEnabled: setGradEnabledMode,
+  /** torch.autograd.inference_mode (torch.inference_mode). */
+  inferenceMode: inferenceModeMode,
   /** torch.autograd.detect_anomaly: forward stacks for failing backward nodes, NaN checks. */
   detectAnomaly,
   /** torch.autograd.set_detect_anomaly(mode): anomaly detection on or off. */

@@ -41,6 +41,7 @@ import * as V from "./ops/views.js";
 import * as I from "./ops/indexing.js";
 import { alloc, castData, scalarArray, valuesOf, wrap } from "./ops/core.js";
 import { inplace } from "./ops/inplace.js";
+import { tensor as createTensor } from "./ops/creation.js";
 import { backward as runBackwardApi, type BackwardOptions } from "./autograd/api.js";
 import { Device, checkDeviceAvailable, parseDevice } from "./device.js";
 import {
@@ -275,7 +276,69 @@ declare module "./tensor.js" {
     fill_(value: number | boolean | Tensor | { value: number | boolean | Tensor }): this;
     /** Copy src's values (broadcast, cast) into this tensor. */
     copy_(src: Tensor): this;
+    /**
+     * PyTorch's `t.apply_(callable)`: each element replaced by `fn(element)` (cast back to this
+     * tensor's dtype), in place, on the CPU; refused for a tensor that requires grad.
+     * @example torch.tensor([1, 2, 3]).apply_((v) => v * 2) // tensor([2., 4., 6.])
+     */
+    apply_(fn: (v: number) => number | boolean): this;
+    /**
+     * PyTorch's `t.map_(other, callable)`: each element replaced by `fn(element, otherElement)`
+     * with `other` broadcast to this tensor's shape, in place, on the CPU.
+     * @example torch.tensor([1, 2]).map_(torch.tensor([10, 20]), (a, b) => a + b) // tensor([11., 22.])
+     */
+    map_(other: Tensor, fn: (a: number, b: number) => number | boolean): this;
+    /**
+     * PyTorch's `t.new_tensor(data, dtype, device, requires_grad)`: a new leaf tensor copied
+     * from `data`, in this tensor's dtype unless `dtype` is given (a tensor `data` is copied
+     * with PyTorch's warning to prefer `clone().detach()`).
+     * @example torch.zeros(1, { dtype: torch.float64 }).newTensor([1, 2]) // tensor([1., 2.], dtype=torch.float64)
+     */
+    newTensor(
+      data: NestedList | Tensor | ArrayLike<number>,
+      opts?: {
+        dtype?: DType | DTypeName | null;
+        device?: Device | string | null;
+        requiresGrad?: boolean;
+      },
+    ): Tensor;
   }
+}
+
+/** Element values as numbers, for the callables of apply_/map_ (bools as 0/1 become booleans). */
+function elementsOf(t: Tensor): (number | boolean)[] {
+  const flat = t.reshape(-1).tolist<(number | boolean)[]>();
+  return flat;
+}
+
+let warnedNewTensor = false;
+
+/**
+ * apply_ / map_: the callable's results, cast to t's dtype, written over t's elements (a
+ * copy_ of the new values, so views and version counters see an in-place write).
+ */
+function applyElementwise<T extends Tensor>(
+  t: T,
+  name: "apply_" | "map_",
+  other: Tensor | null,
+  f: (a: number | boolean, b: number | boolean) => number | boolean,
+): T {
+  if (needsGrad(t) || (other !== null && needsGrad(other)))
+    throw runtimeError(
+      `Can't call ${name}() on Variable that requires grad. Use var.detach().${name}() instead.`,
+    );
+  if (t.isWebgpu || other?.isWebgpu) throw typeError(`${name} is only implemented on CPU tensors`);
+  const a = elementsOf(t);
+  const b = other === null ? null : elementsOf(noGrad(() => V.expand(other, t.shape.slice())));
+  const values = a.map((v, i) => f(v, b === null ? 0 : b[i]));
+  const out = createTensor(
+    values.map((v) => (typeof v === "boolean" ? Number(v) : v)),
+    {
+      dtype: t.dtype,
+    },
+  ).reshape(t.shape.slice());
+  noGrad(() => t.copy_(out));
+  return t;
 }
 
 const NO_OPTIONS: BackwardOptions = {};
@@ -630,6 +693,36 @@ class TensorMethods extends Tensor {
     const im = lanes === 2 ? Number(cast.typedArray[2 * cast.offset + 1]) : null;
     const re = Number(cast.typedArray[cast.offset * lanes]);
     return fillWith(this, re, "FillBackward3", value, im);
+  }
+  override apply_(fn: (v: number) => number | boolean): this {
+    return applyElementwise(this, "apply_", null, (v) => fn(v as number));
+  }
+  override map_(other: Tensor, fn: (a: number, b: number) => number | boolean): this {
+    if (!(other instanceof Tensor))
+      throw typeError(`map_(): argument 'tensor' must be Tensor, not ${typeof other}`);
+    return applyElementwise(this, "map_", other, (a, b) => fn(a as number, b as number));
+  }
+  override newTensor(
+    data: NestedList | Tensor | ArrayLike<number>,
+    opts: {
+      dtype?: DType | DTypeName | null;
+      device?: Device | string | null;
+      requiresGrad?: boolean;
+    } = {},
+  ): Tensor {
+    if (data instanceof Tensor && !warnedNewTensor) {
+      warnedNewTensor = true;
+      console.warn(
+        "UserWarning: To copy construct from a tensor, it is recommended to use sourceTensor.clone().detach() or sourceTensor.clone().detach().requires_grad_(True), rather than tensor.new_tensor(sourceTensor).",
+      );
+    }
+    const dtype = opts.dtype ?? this.dtype;
+    const src = data instanceof Tensor ? noGrad(() => data.detach()) : data;
+    let t = createTensor(src as Parameters<typeof createTensor>[0], { dtype });
+    if (opts.device != null) t = t.to(opts.device);
+    else if (this.isWebgpu) t = t.to("webgpu");
+    if (opts.requiresGrad === true) t.requiresGrad_(true);
+    return t;
   }
   override copy_(src: Tensor): this {
     if (!(src instanceof Tensor))

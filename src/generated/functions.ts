@@ -5478,6 +5478,597 @@ export let convTbc = fn("convTbc", "torch", swap) as {
   (input: Tensor, weight: Tensor, bias: Tensor, pad: number): Tensor;
 };
 
+/** aten's batch_norm: per-channel normalisation with batch statistics when `training` (updating the running ones in place), the running ones otherwise. */
+export let batchNorm = fn("batchNorm", "torch", swap) as {
+  /**
+   * aten's batch_norm: per-channel normalisation with batch statistics when `training` (updating the running ones in place), the running ones otherwise.
+   *
+   * PyTorch: `batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps, bool cudnn_enabled) -> Tensor`
+   * @example torch.batchNorm(torch.tensor([[1], [3]]), null, null, null, null, true, 0.1, 1e-5, false) // tensor([[-1.0000], [ 1.0000]])
+   */
+  (
+    input: Tensor,
+    options: {
+      weight: Tensor | null;
+      bias: Tensor | null;
+      runningMean: Tensor | null;
+      runningVar: Tensor | null;
+      training: boolean;
+      momentum: number;
+      eps: number;
+      cudnnEnabled: boolean;
+    },
+  ): Tensor;
+  /**
+   * aten's batch_norm: per-channel normalisation with batch statistics when `training` (updating the running ones in place), the running ones otherwise.
+   *
+   * PyTorch: `batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps, bool cudnn_enabled) -> Tensor`
+   * @example torch.batchNorm(torch.tensor([[1], [3]]), null, null, null, null, true, 0.1, 1e-5, false) // tensor([[-1.0000], [ 1.0000]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    options: {
+      bias: Tensor | null;
+      runningMean: Tensor | null;
+      runningVar: Tensor | null;
+      training: boolean;
+      momentum: number;
+      eps: number;
+      cudnnEnabled: boolean;
+    },
+  ): Tensor;
+  /**
+   * aten's batch_norm: per-channel normalisation with batch statistics when `training` (updating the running ones in place), the running ones otherwise.
+   *
+   * PyTorch: `batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps, bool cudnn_enabled) -> Tensor`
+   * @example torch.batchNorm(torch.tensor([[1], [3]]), null, null, null, null, true, 0.1, 1e-5, false) // tensor([[-1.0000], [ 1.0000]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    options: {
+      runningMean: Tensor | null;
+      runningVar: Tensor | null;
+      training: boolean;
+      momentum: number;
+      eps: number;
+      cudnnEnabled: boolean;
+    },
+  ): Tensor;
+  /**
+   * aten's batch_norm: per-channel normalisation with batch statistics when `training` (updating the running ones in place), the running ones otherwise.
+   *
+   * PyTorch: `batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps, bool cudnn_enabled) -> Tensor`
+   * @example torch.batchNorm(torch.tensor([[1], [3]]), null, null, null, null, true, 0.1, 1e-5, false) // tensor([[-1.0000], [ 1.0000]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    runningMean: Tensor | null,
+    options: {
+      runningVar: Tensor | null;
+      training: boolean;
+      momentum: number;
+      eps: number;
+      cudnnEnabled: boolean;
+    },
+  ): Tensor;
+  /**
+   * aten's batch_norm: per-channel normalisation with batch statistics when `training` (updating the running ones in place), the running ones otherwise.
+   *
+   * PyTorch: `batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps, bool cudnn_enabled) -> Tensor`
+   * @example torch.batchNorm(torch.tensor([[1], [3]]), null, null, null, null, true, 0.1, 1e-5, false) // tensor([[-1.0000], [ 1.0000]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    options: { training: boolean; momentum: number; eps: number; cudnnEnabled: boolean },
+  ): Tensor;
+  /**
+   * aten's batch_norm: per-channel normalisation with batch statistics when `training` (updating the running ones in place), the running ones otherwise.
+   *
+   * PyTorch: `batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps, bool cudnn_enabled) -> Tensor`
+   * @example torch.batchNorm(torch.tensor([[1], [3]]), null, null, null, null, true, 0.1, 1e-5, false) // tensor([[-1.0000], [ 1.0000]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    training: boolean,
+    options: { momentum: number; eps: number; cudnnEnabled: boolean },
+  ): Tensor;
+  /**
+   * aten's batch_norm: per-channel normalisation with batch statistics when `training` (updating the running ones in place), the running ones otherwise.
+   *
+   * PyTorch: `batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps, bool cudnn_enabled) -> Tensor`
+   * @example torch.batchNorm(torch.tensor([[1], [3]]), null, null, null, null, true, 0.1, 1e-5, false) // tensor([[-1.0000], [ 1.0000]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    training: boolean,
+    momentum: number,
+    options: { eps: number; cudnnEnabled: boolean },
+  ): Tensor;
+  /**
+   * aten's batch_norm: per-channel normalisation with batch statistics when `training` (updating the running ones in place), the running ones otherwise.
+   *
+   * PyTorch: `batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps, bool cudnn_enabled) -> Tensor`
+   * @example torch.batchNorm(torch.tensor([[1], [3]]), null, null, null, null, true, 0.1, 1e-5, false) // tensor([[-1.0000], [ 1.0000]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    training: boolean,
+    momentum: number,
+    eps: number,
+    options: { cudnnEnabled: boolean },
+  ): Tensor;
+  /**
+   * aten's batch_norm: per-channel normalisation with batch statistics when `training` (updating the running ones in place), the running ones otherwise.
+   *
+   * PyTorch: `batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps, bool cudnn_enabled) -> Tensor`
+   * @example torch.batchNorm(torch.tensor([[1], [3]]), null, null, null, null, true, 0.1, 1e-5, false) // tensor([[-1.0000], [ 1.0000]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    runningMean: Tensor | null,
+    runningVar: Tensor | null,
+    training: boolean,
+    momentum: number,
+    eps: number,
+    cudnnEnabled: boolean,
+  ): Tensor;
+};
+
+/** aten's layer_norm: normalisation over the trailing `normalizedShape` dims. */
+export let layerNorm = fn("layerNorm", "torch", swap) as {
+  /**
+   * aten's layer_norm: normalisation over the trailing `normalizedShape` dims.
+   *
+   * PyTorch: `layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1e-05, bool cudnn_enable=True) -> Tensor`
+   * @example torch.layerNorm(torch.tensor([[1, 3]]), [2]) // tensor([[-1.0000,  1.0000]])
+   */
+  (
+    input: Tensor,
+    options: {
+      normalizedShape: readonly number[];
+      weight?: Tensor | null;
+      bias?: Tensor | null;
+      eps?: number;
+      cudnnEnable?: boolean;
+    },
+  ): Tensor;
+  /**
+   * aten's layer_norm: normalisation over the trailing `normalizedShape` dims.
+   *
+   * PyTorch: `layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1e-05, bool cudnn_enable=True) -> Tensor`
+   * @example torch.layerNorm(torch.tensor([[1, 3]]), [2]) // tensor([[-1.0000,  1.0000]])
+   */
+  (
+    input: Tensor,
+    normalizedShape: readonly number[],
+    options?: { weight?: Tensor | null; bias?: Tensor | null; eps?: number; cudnnEnable?: boolean },
+  ): Tensor;
+  /**
+   * aten's layer_norm: normalisation over the trailing `normalizedShape` dims.
+   *
+   * PyTorch: `layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1e-05, bool cudnn_enable=True) -> Tensor`
+   * @example torch.layerNorm(torch.tensor([[1, 3]]), [2]) // tensor([[-1.0000,  1.0000]])
+   */
+  (
+    input: Tensor,
+    normalizedShape: readonly number[],
+    weight: Tensor | null,
+    options?: { bias?: Tensor | null; eps?: number; cudnnEnable?: boolean },
+  ): Tensor;
+  /**
+   * aten's layer_norm: normalisation over the trailing `normalizedShape` dims.
+   *
+   * PyTorch: `layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1e-05, bool cudnn_enable=True) -> Tensor`
+   * @example torch.layerNorm(torch.tensor([[1, 3]]), [2]) // tensor([[-1.0000,  1.0000]])
+   */
+  (
+    input: Tensor,
+    normalizedShape: readonly number[],
+    weight: Tensor | null,
+    bias: Tensor | null,
+    options?: { eps?: number; cudnnEnable?: boolean },
+  ): Tensor;
+  /**
+   * aten's layer_norm: normalisation over the trailing `normalizedShape` dims.
+   *
+   * PyTorch: `layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1e-05, bool cudnn_enable=True) -> Tensor`
+   * @example torch.layerNorm(torch.tensor([[1, 3]]), [2]) // tensor([[-1.0000,  1.0000]])
+   */
+  (
+    input: Tensor,
+    normalizedShape: readonly number[],
+    weight: Tensor | null,
+    bias: Tensor | null,
+    eps: number,
+    options?: { cudnnEnable?: boolean },
+  ): Tensor;
+  /**
+   * aten's layer_norm: normalisation over the trailing `normalizedShape` dims.
+   *
+   * PyTorch: `layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1e-05, bool cudnn_enable=True) -> Tensor`
+   * @example torch.layerNorm(torch.tensor([[1, 3]]), [2]) // tensor([[-1.0000,  1.0000]])
+   */
+  (
+    input: Tensor,
+    normalizedShape: readonly number[],
+    weight: Tensor | null,
+    bias: Tensor | null,
+    eps: number,
+    cudnnEnable: boolean,
+  ): Tensor;
+};
+
+/** aten's group_norm: normalisation of each group of `numGroups` channel groups. */
+export let groupNorm = fn("groupNorm", "torch", swap) as {
+  /**
+   * aten's group_norm: normalisation of each group of `numGroups` channel groups.
+   *
+   * PyTorch: `group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1e-05, bool cudnn_enabled=True) -> Tensor`
+   * @example torch.groupNorm(torch.tensor([[1, 3]]).view(1, 2, 1), 1).view(-1) // tensor([-1.0000,  1.0000])
+   */
+  (
+    input: Tensor,
+    options: {
+      numGroups: number;
+      weight?: Tensor | null;
+      bias?: Tensor | null;
+      eps?: number;
+      cudnnEnabled?: boolean;
+    },
+  ): Tensor;
+  /**
+   * aten's group_norm: normalisation of each group of `numGroups` channel groups.
+   *
+   * PyTorch: `group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1e-05, bool cudnn_enabled=True) -> Tensor`
+   * @example torch.groupNorm(torch.tensor([[1, 3]]).view(1, 2, 1), 1).view(-1) // tensor([-1.0000,  1.0000])
+   */
+  (
+    input: Tensor,
+    numGroups: number,
+    options?: {
+      weight?: Tensor | null;
+      bias?: Tensor | null;
+      eps?: number;
+      cudnnEnabled?: boolean;
+    },
+  ): Tensor;
+  /**
+   * aten's group_norm: normalisation of each group of `numGroups` channel groups.
+   *
+   * PyTorch: `group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1e-05, bool cudnn_enabled=True) -> Tensor`
+   * @example torch.groupNorm(torch.tensor([[1, 3]]).view(1, 2, 1), 1).view(-1) // tensor([-1.0000,  1.0000])
+   */
+  (
+    input: Tensor,
+    numGroups: number,
+    weight: Tensor | null,
+    options?: { bias?: Tensor | null; eps?: number; cudnnEnabled?: boolean },
+  ): Tensor;
+  /**
+   * aten's group_norm: normalisation of each group of `numGroups` channel groups.
+   *
+   * PyTorch: `group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1e-05, bool cudnn_enabled=True) -> Tensor`
+   * @example torch.groupNorm(torch.tensor([[1, 3]]).view(1, 2, 1), 1).view(-1) // tensor([-1.0000,  1.0000])
+   */
+  (
+    input: Tensor,
+    numGroups: number,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    options?: { eps?: number; cudnnEnabled?: boolean },
+  ): Tensor;
+  /**
+   * aten's group_norm: normalisation of each group of `numGroups` channel groups.
+   *
+   * PyTorch: `group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1e-05, bool cudnn_enabled=True) -> Tensor`
+   * @example torch.groupNorm(torch.tensor([[1, 3]]).view(1, 2, 1), 1).view(-1) // tensor([-1.0000,  1.0000])
+   */
+  (
+    input: Tensor,
+    numGroups: number,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    eps: number,
+    options?: { cudnnEnabled?: boolean },
+  ): Tensor;
+  /**
+   * aten's group_norm: normalisation of each group of `numGroups` channel groups.
+   *
+   * PyTorch: `group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1e-05, bool cudnn_enabled=True) -> Tensor`
+   * @example torch.groupNorm(torch.tensor([[1, 3]]).view(1, 2, 1), 1).view(-1) // tensor([-1.0000,  1.0000])
+   */
+  (
+    input: Tensor,
+    numGroups: number,
+    weight: Tensor | null,
+    bias: Tensor | null,
+    eps: number,
+    cudnnEnabled: boolean,
+  ): Tensor;
+};
+
+/** aten's embedding: the rows of `weight` at `indices` (weight first; `paddingIdx` -1 for none). */
+export let embedding = fn("embedding", "torch", swap) as {
+  /**
+   * aten's embedding: the rows of `weight` at `indices` (weight first; `paddingIdx` -1 for none).
+   *
+   * PyTorch: `embedding(Tensor weight, Tensor indices, SymInt padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor`
+   * @example torch.embedding(torch.eye(2), torch.tensor([1], { dtype: torch.long })) // tensor([[0., 1.]])
+   */
+  (
+    weight: Tensor,
+    options: { indices: Tensor; paddingIdx?: number; scaleGradByFreq?: boolean; sparse?: boolean },
+  ): Tensor;
+  /**
+   * aten's embedding: the rows of `weight` at `indices` (weight first; `paddingIdx` -1 for none).
+   *
+   * PyTorch: `embedding(Tensor weight, Tensor indices, SymInt padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor`
+   * @example torch.embedding(torch.eye(2), torch.tensor([1], { dtype: torch.long })) // tensor([[0., 1.]])
+   */
+  (
+    weight: Tensor,
+    indices: Tensor,
+    options?: { paddingIdx?: number; scaleGradByFreq?: boolean; sparse?: boolean },
+  ): Tensor;
+  /**
+   * aten's embedding: the rows of `weight` at `indices` (weight first; `paddingIdx` -1 for none).
+   *
+   * PyTorch: `embedding(Tensor weight, Tensor indices, SymInt padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor`
+   * @example torch.embedding(torch.eye(2), torch.tensor([1], { dtype: torch.long })) // tensor([[0., 1.]])
+   */
+  (
+    weight: Tensor,
+    indices: Tensor,
+    paddingIdx: number,
+    options?: { scaleGradByFreq?: boolean; sparse?: boolean },
+  ): Tensor;
+  /**
+   * aten's embedding: the rows of `weight` at `indices` (weight first; `paddingIdx` -1 for none).
+   *
+   * PyTorch: `embedding(Tensor weight, Tensor indices, SymInt padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor`
+   * @example torch.embedding(torch.eye(2), torch.tensor([1], { dtype: torch.long })) // tensor([[0., 1.]])
+   */
+  (
+    weight: Tensor,
+    indices: Tensor,
+    paddingIdx: number,
+    scaleGradByFreq: boolean,
+    options?: { sparse?: boolean },
+  ): Tensor;
+  /**
+   * aten's embedding: the rows of `weight` at `indices` (weight first; `paddingIdx` -1 for none).
+   *
+   * PyTorch: `embedding(Tensor weight, Tensor indices, SymInt padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor`
+   * @example torch.embedding(torch.eye(2), torch.tensor([1], { dtype: torch.long })) // tensor([[0., 1.]])
+   */
+  (
+    weight: Tensor,
+    indices: Tensor,
+    paddingIdx: number,
+    scaleGradByFreq: boolean,
+    sparse: boolean,
+  ): Tensor;
+};
+
+/** aten's bilinear: y_o = x1^T W_o x2 + b_o with weight [out, in1, in2]. */
+export let bilinear = fn("bilinear", "torch", swap) as {
+  /**
+   * aten's bilinear: y_o = x1^T W_o x2 + b_o with weight [out, in1, in2].
+   *
+   * PyTorch: `bilinear(Tensor input1, Tensor input2, Tensor weight, Tensor? bias=None) -> Tensor`
+   * @example torch.bilinear(torch.ones(1, 2), torch.ones(1, 3), torch.ones(4, 2, 3)) // tensor([[6., 6., 6., 6.]])
+   */
+  (input1: Tensor, options: { input2: Tensor; weight: Tensor; bias?: Tensor | null }): Tensor;
+  /**
+   * aten's bilinear: y_o = x1^T W_o x2 + b_o with weight [out, in1, in2].
+   *
+   * PyTorch: `bilinear(Tensor input1, Tensor input2, Tensor weight, Tensor? bias=None) -> Tensor`
+   * @example torch.bilinear(torch.ones(1, 2), torch.ones(1, 3), torch.ones(4, 2, 3)) // tensor([[6., 6., 6., 6.]])
+   */
+  (input1: Tensor, input2: Tensor, options: { weight: Tensor; bias?: Tensor | null }): Tensor;
+  /**
+   * aten's bilinear: y_o = x1^T W_o x2 + b_o with weight [out, in1, in2].
+   *
+   * PyTorch: `bilinear(Tensor input1, Tensor input2, Tensor weight, Tensor? bias=None) -> Tensor`
+   * @example torch.bilinear(torch.ones(1, 2), torch.ones(1, 3), torch.ones(4, 2, 3)) // tensor([[6., 6., 6., 6.]])
+   */
+  (input1: Tensor, input2: Tensor, weight: Tensor, options?: { bias?: Tensor | null }): Tensor;
+  /**
+   * aten's bilinear: y_o = x1^T W_o x2 + b_o with weight [out, in1, in2].
+   *
+   * PyTorch: `bilinear(Tensor input1, Tensor input2, Tensor weight, Tensor? bias=None) -> Tensor`
+   * @example torch.bilinear(torch.ones(1, 2), torch.ones(1, 3), torch.ones(4, 2, 3)) // tensor([[6., 6., 6., 6.]])
+   */
+  (input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | null): Tensor;
+};
+
+/** aten's convolution: 1-d, 2-d or 3-d, transposed or not, with all of its geometry given (ConvolutionBackward0). */
+export let convolution = fn("convolution", "torch", swap) as {
+  /**
+   * aten's convolution: 1-d, 2-d or 3-d, transposed or not, with all of its geometry given (ConvolutionBackward0).
+   *
+   * PyTorch: `convolution(Tensor input, Tensor weight, Tensor? bias, int[] stride, SymInt[] padding, int[] dilation, bool transposed, SymInt[] output_padding, int groups) -> Tensor`
+   * @example torch.convolution(torch.ones(1, 1, 3), torch.ones(1, 1, 2), null, [1], [0], [1], false, [0], 1) // tensor([[[2., 2.]]])
+   */
+  (
+    input: Tensor,
+    options: {
+      weight: Tensor;
+      bias: Tensor | null;
+      stride: readonly number[];
+      padding: readonly number[];
+      dilation: readonly number[];
+      transposed: boolean;
+      outputPadding: readonly number[];
+      groups: number;
+    },
+  ): Tensor;
+  /**
+   * aten's convolution: 1-d, 2-d or 3-d, transposed or not, with all of its geometry given (ConvolutionBackward0).
+   *
+   * PyTorch: `convolution(Tensor input, Tensor weight, Tensor? bias, int[] stride, SymInt[] padding, int[] dilation, bool transposed, SymInt[] output_padding, int groups) -> Tensor`
+   * @example torch.convolution(torch.ones(1, 1, 3), torch.ones(1, 1, 2), null, [1], [0], [1], false, [0], 1) // tensor([[[2., 2.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    options: {
+      bias: Tensor | null;
+      stride: readonly number[];
+      padding: readonly number[];
+      dilation: readonly number[];
+      transposed: boolean;
+      outputPadding: readonly number[];
+      groups: number;
+    },
+  ): Tensor;
+  /**
+   * aten's convolution: 1-d, 2-d or 3-d, transposed or not, with all of its geometry given (ConvolutionBackward0).
+   *
+   * PyTorch: `convolution(Tensor input, Tensor weight, Tensor? bias, int[] stride, SymInt[] padding, int[] dilation, bool transposed, SymInt[] output_padding, int groups) -> Tensor`
+   * @example torch.convolution(torch.ones(1, 1, 3), torch.ones(1, 1, 2), null, [1], [0], [1], false, [0], 1) // tensor([[[2., 2.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    options: {
+      stride: readonly number[];
+      padding: readonly number[];
+      dilation: readonly number[];
+      transposed: boolean;
+      outputPadding: readonly number[];
+      groups: number;
+    },
+  ): Tensor;
+  /**
+   * aten's convolution: 1-d, 2-d or 3-d, transposed or not, with all of its geometry given (ConvolutionBackward0).
+   *
+   * PyTorch: `convolution(Tensor input, Tensor weight, Tensor? bias, int[] stride, SymInt[] padding, int[] dilation, bool transposed, SymInt[] output_padding, int groups) -> Tensor`
+   * @example torch.convolution(torch.ones(1, 1, 3), torch.ones(1, 1, 2), null, [1], [0], [1], false, [0], 1) // tensor([[[2., 2.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: readonly number[],
+    options: {
+      padding: readonly number[];
+      dilation: readonly number[];
+      transposed: boolean;
+      outputPadding: readonly number[];
+      groups: number;
+    },
+  ): Tensor;
+  /**
+   * aten's convolution: 1-d, 2-d or 3-d, transposed or not, with all of its geometry given (ConvolutionBackward0).
+   *
+   * PyTorch: `convolution(Tensor input, Tensor weight, Tensor? bias, int[] stride, SymInt[] padding, int[] dilation, bool transposed, SymInt[] output_padding, int groups) -> Tensor`
+   * @example torch.convolution(torch.ones(1, 1, 3), torch.ones(1, 1, 2), null, [1], [0], [1], false, [0], 1) // tensor([[[2., 2.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: readonly number[],
+    padding: readonly number[],
+    options: {
+      dilation: readonly number[];
+      transposed: boolean;
+      outputPadding: readonly number[];
+      groups: number;
+    },
+  ): Tensor;
+  /**
+   * aten's convolution: 1-d, 2-d or 3-d, transposed or not, with all of its geometry given (ConvolutionBackward0).
+   *
+   * PyTorch: `convolution(Tensor input, Tensor weight, Tensor? bias, int[] stride, SymInt[] padding, int[] dilation, bool transposed, SymInt[] output_padding, int groups) -> Tensor`
+   * @example torch.convolution(torch.ones(1, 1, 3), torch.ones(1, 1, 2), null, [1], [0], [1], false, [0], 1) // tensor([[[2., 2.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: readonly number[],
+    padding: readonly number[],
+    dilation: readonly number[],
+    options: { transposed: boolean; outputPadding: readonly number[]; groups: number },
+  ): Tensor;
+  /**
+   * aten's convolution: 1-d, 2-d or 3-d, transposed or not, with all of its geometry given (ConvolutionBackward0).
+   *
+   * PyTorch: `convolution(Tensor input, Tensor weight, Tensor? bias, int[] stride, SymInt[] padding, int[] dilation, bool transposed, SymInt[] output_padding, int groups) -> Tensor`
+   * @example torch.convolution(torch.ones(1, 1, 3), torch.ones(1, 1, 2), null, [1], [0], [1], false, [0], 1) // tensor([[[2., 2.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: readonly number[],
+    padding: readonly number[],
+    dilation: readonly number[],
+    transposed: boolean,
+    options: { outputPadding: readonly number[]; groups: number },
+  ): Tensor;
+  /**
+   * aten's convolution: 1-d, 2-d or 3-d, transposed or not, with all of its geometry given (ConvolutionBackward0).
+   *
+   * PyTorch: `convolution(Tensor input, Tensor weight, Tensor? bias, int[] stride, SymInt[] padding, int[] dilation, bool transposed, SymInt[] output_padding, int groups) -> Tensor`
+   * @example torch.convolution(torch.ones(1, 1, 3), torch.ones(1, 1, 2), null, [1], [0], [1], false, [0], 1) // tensor([[[2., 2.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: readonly number[],
+    padding: readonly number[],
+    dilation: readonly number[],
+    transposed: boolean,
+    outputPadding: readonly number[],
+    options: { groups: number },
+  ): Tensor;
+  /**
+   * aten's convolution: 1-d, 2-d or 3-d, transposed or not, with all of its geometry given (ConvolutionBackward0).
+   *
+   * PyTorch: `convolution(Tensor input, Tensor weight, Tensor? bias, int[] stride, SymInt[] padding, int[] dilation, bool transposed, SymInt[] output_padding, int groups) -> Tensor`
+   * @example torch.convolution(torch.ones(1, 1, 3), torch.ones(1, 1, 2), null, [1], [0], [1], false, [0], 1) // tensor([[[2., 2.]]])
+   */
+  (
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | null,
+    stride: readonly number[],
+    padding: readonly number[],
+    dilation: readonly number[],
+    transposed: boolean,
+    outputPadding: readonly number[],
+    groups: number,
+  ): Tensor;
+};
+
 /** torch.max_pool2d(x, kernel_size): the maximum of each window (the builtin F.max_pool2d calls). */
 export let maxPool2d = fn("maxPool2d", "torch", swap) as {
   /**
@@ -8741,6 +9332,81 @@ export let chunk = fn("chunk", "torch", swap) as {
    * @example torch.arange(5).chunk(2) // [tensor([0, 1, 2]), tensor([3, 4])]
    */
   (input: Tensor, chunks: number, dim: number): Tensor[];
+};
+
+/** chunk whose outputs may be modified in place (the caller vouches no two are written through one another). */
+export let unsafeChunk = fn("unsafeChunk", "torch", swap) as {
+  /**
+   * chunk whose outputs may be modified in place (the caller vouches no two are written through one another).
+   *
+   * PyTorch: `unsafe_chunk(Tensor self, int chunks, int dim=0) -> Tensor[]`
+   * @example torch.arange(5).unsafeChunk(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+   */
+  (input: Tensor, options: { chunks: number; dim?: number }): Tensor[];
+  /**
+   * chunk whose outputs may be modified in place (the caller vouches no two are written through one another).
+   *
+   * PyTorch: `unsafe_chunk(Tensor self, int chunks, int dim=0) -> Tensor[]`
+   * @example torch.arange(5).unsafeChunk(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+   */
+  (input: Tensor, chunks: number, options?: { dim?: number }): Tensor[];
+  /**
+   * chunk whose outputs may be modified in place (the caller vouches no two are written through one another).
+   *
+   * PyTorch: `unsafe_chunk(Tensor self, int chunks, int dim=0) -> Tensor[]`
+   * @example torch.arange(5).unsafeChunk(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+   */
+  (input: Tensor, chunks: number, dim: number): Tensor[];
+};
+
+/** split into pieces of `splitSize` whose outputs may be modified in place. */
+export let unsafeSplit = fn("unsafeSplit", "torch", swap) as {
+  /**
+   * split into pieces of `splitSize` whose outputs may be modified in place.
+   *
+   * PyTorch: `unsafe_split.Tensor(Tensor self, SymInt split_size, int dim=0) -> Tensor[]`
+   * @example torch.arange(5).unsafeSplit(2) // [tensor([0, 1]), tensor([2, 3]), tensor([4])]
+   */
+  (input: Tensor, options: { splitSize: number; dim?: number }): Tensor[];
+  /**
+   * split into pieces of `splitSize` whose outputs may be modified in place.
+   *
+   * PyTorch: `unsafe_split.Tensor(Tensor self, SymInt split_size, int dim=0) -> Tensor[]`
+   * @example torch.arange(5).unsafeSplit(2) // [tensor([0, 1]), tensor([2, 3]), tensor([4])]
+   */
+  (input: Tensor, splitSize: number, options?: { dim?: number }): Tensor[];
+  /**
+   * split into pieces of `splitSize` whose outputs may be modified in place.
+   *
+   * PyTorch: `unsafe_split.Tensor(Tensor self, SymInt split_size, int dim=0) -> Tensor[]`
+   * @example torch.arange(5).unsafeSplit(2) // [tensor([0, 1]), tensor([2, 3]), tensor([4])]
+   */
+  (input: Tensor, splitSize: number, dim: number): Tensor[];
+};
+
+/** split_with_sizes whose outputs may be modified in place. */
+export let unsafeSplitWithSizes = fn("unsafeSplitWithSizes", "torch", swap) as {
+  /**
+   * split_with_sizes whose outputs may be modified in place.
+   *
+   * PyTorch: `unsafe_split_with_sizes(Tensor self, SymInt[] split_sizes, int dim=0) -> Tensor[]`
+   * @example torch.arange(5).unsafeSplitWithSizes([2, 3]) // [tensor([0, 1]), tensor([2, 3, 4])]
+   */
+  (input: Tensor, options: { splitSizes: readonly number[]; dim?: number }): Tensor[];
+  /**
+   * split_with_sizes whose outputs may be modified in place.
+   *
+   * PyTorch: `unsafe_split_with_sizes(Tensor self, SymInt[] split_sizes, int dim=0) -> Tensor[]`
+   * @example torch.arange(5).unsafeSplitWithSizes([2, 3]) // [tensor([0, 1]), tensor([2, 3, 4])]
+   */
+  (input: Tensor, splitSizes: readonly number[], options?: { dim?: number }): Tensor[];
+  /**
+   * split_with_sizes whose outputs may be modified in place.
+   *
+   * PyTorch: `unsafe_split_with_sizes(Tensor self, SymInt[] split_sizes, int dim=0) -> Tensor[]`
+   * @example torch.arange(5).unsafeSplitWithSizes([2, 3]) // [tensor([0, 1]), tensor([2, 3, 4])]
+   */
+  (input: Tensor, splitSizes: readonly number[], dim: number): Tensor[];
 };
 
 /** A copy with its own storage (memory_format: the copy's layout; by default the input's when it is dense, else contiguous). */
@@ -15080,6 +15746,52 @@ export let fill_ = fn("fill_", "torch", swap) as {
   (input: Tensor, value: Tensor | number | boolean): Tensor;
 };
 
+/** A new tensor shaped and typed like input with every element `value` (out of place; FillBackward0, or FillBackward1 for a tensor value, whose gradient is the sum of the output's). */
+export let fill = fn("fill", "torch", swap) as {
+  /**
+   * A new tensor shaped and typed like input with every element `value` (out of place; FillBackward0, or FillBackward1 for a tensor value, whose gradient is the sum of the output's).
+   *
+   * PyTorch: `fill.Tensor(Tensor self, Tensor value) -> Tensor`
+   * @example torch.fill(torch.zeros(2), 3) // tensor([3., 3.])
+   */
+  (input: Tensor, options: { value: Tensor }): Tensor;
+  /**
+   * A new tensor shaped and typed like input with every element `value` (out of place; FillBackward0, or FillBackward1 for a tensor value, whose gradient is the sum of the output's).
+   *
+   * PyTorch: `fill.Tensor(Tensor self, Tensor value) -> Tensor`
+   * @example torch.fill(torch.zeros(2), 3) // tensor([3., 3.])
+   */
+  (input: Tensor, value: Tensor): Tensor;
+  /**
+   * A new tensor shaped and typed like input with every element `value` (out of place; FillBackward0, or FillBackward1 for a tensor value, whose gradient is the sum of the output's).
+   *
+   * PyTorch: `fill.Scalar(Tensor self, Scalar value) -> Tensor`
+   * @example torch.fill(torch.zeros(2), 3) // tensor([3., 3.])
+   */
+  (input: Tensor, options: { value: number | boolean }): Tensor;
+  /**
+   * A new tensor shaped and typed like input with every element `value` (out of place; FillBackward0, or FillBackward1 for a tensor value, whose gradient is the sum of the output's).
+   *
+   * PyTorch: `fill.Scalar(Tensor self, Scalar value) -> Tensor`
+   * @example torch.fill(torch.zeros(2), 3) // tensor([3., 3.])
+   */
+  (input: Tensor, value: number | boolean): Tensor;
+  /**
+   * A new tensor shaped and typed like input with every element `value` (out of place; FillBackward0, or FillBackward1 for a tensor value, whose gradient is the sum of the output's).
+   *
+   * PyTorch: `fill.Tensor(Tensor self, Tensor value) -> Tensor`
+   * @example torch.fill(torch.zeros(2), 3) // tensor([3., 3.])
+   */
+  (input: Tensor, options: { value: Tensor | number | boolean }): Tensor;
+  /**
+   * A new tensor shaped and typed like input with every element `value` (out of place; FillBackward0, or FillBackward1 for a tensor value, whose gradient is the sum of the output's).
+   *
+   * PyTorch: `fill.Tensor(Tensor self, Tensor value) -> Tensor`
+   * @example torch.fill(torch.zeros(2), 3) // tensor([3., 3.])
+   */
+  (input: Tensor, value: Tensor | number | boolean): Tensor;
+};
+
 /** In place: every element of self set to zero. */
 export let zero_ = fn("zero_", "torch", swap) as {
   /**
@@ -20454,6 +21166,24 @@ function swap(f: unknown, key: string): void {
     case "convTbc":
       convTbc = f as never;
       return;
+    case "batchNorm":
+      batchNorm = f as never;
+      return;
+    case "layerNorm":
+      layerNorm = f as never;
+      return;
+    case "groupNorm":
+      groupNorm = f as never;
+      return;
+    case "embedding":
+      embedding = f as never;
+      return;
+    case "bilinear":
+      bilinear = f as never;
+      return;
+    case "convolution":
+      convolution = f as never;
+      return;
     case "maxPool2d":
       maxPool2d = f as never;
       return;
@@ -20660,6 +21390,15 @@ function swap(f: unknown, key: string): void {
       return;
     case "chunk":
       chunk = f as never;
+      return;
+    case "unsafeChunk":
+      unsafeChunk = f as never;
+      return;
+    case "unsafeSplit":
+      unsafeSplit = f as never;
+      return;
+    case "unsafeSplitWithSizes":
+      unsafeSplitWithSizes = f as never;
       return;
     case "clone":
       clone = f as never;
@@ -21236,6 +21975,9 @@ function swap(f: unknown, key: string): void {
       return;
     case "fill_":
       fill_ = f as never;
+      return;
+    case "fill":
+      fill = f as never;
       return;
     case "zero_":
       zero_ = f as never;

@@ -5015,6 +5015,69 @@ declare module "../tensor.js" {
      */
     chunk(chunks: number, dim: number): Tensor[];
     /**
+     * chunk whose outputs may be modified in place (the caller vouches no two are written through one another).
+     *
+     * PyTorch: `unsafe_chunk(Tensor self, int chunks, int dim=0) -> Tensor[]`
+     * @example torch.arange(5).unsafeChunk(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+     */
+    unsafeChunk(options: { chunks: number; dim?: number }): Tensor[];
+    /**
+     * chunk whose outputs may be modified in place (the caller vouches no two are written through one another).
+     *
+     * PyTorch: `unsafe_chunk(Tensor self, int chunks, int dim=0) -> Tensor[]`
+     * @example torch.arange(5).unsafeChunk(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+     */
+    unsafeChunk(chunks: number, options?: { dim?: number }): Tensor[];
+    /**
+     * chunk whose outputs may be modified in place (the caller vouches no two are written through one another).
+     *
+     * PyTorch: `unsafe_chunk(Tensor self, int chunks, int dim=0) -> Tensor[]`
+     * @example torch.arange(5).unsafeChunk(2) // [tensor([0, 1, 2]), tensor([3, 4])]
+     */
+    unsafeChunk(chunks: number, dim: number): Tensor[];
+    /**
+     * split into pieces of `splitSize` whose outputs may be modified in place.
+     *
+     * PyTorch: `unsafe_split.Tensor(Tensor self, SymInt split_size, int dim=0) -> Tensor[]`
+     * @example torch.arange(5).unsafeSplit(2) // [tensor([0, 1]), tensor([2, 3]), tensor([4])]
+     */
+    unsafeSplit(options: { splitSize: number; dim?: number }): Tensor[];
+    /**
+     * split into pieces of `splitSize` whose outputs may be modified in place.
+     *
+     * PyTorch: `unsafe_split.Tensor(Tensor self, SymInt split_size, int dim=0) -> Tensor[]`
+     * @example torch.arange(5).unsafeSplit(2) // [tensor([0, 1]), tensor([2, 3]), tensor([4])]
+     */
+    unsafeSplit(splitSize: number, options?: { dim?: number }): Tensor[];
+    /**
+     * split into pieces of `splitSize` whose outputs may be modified in place.
+     *
+     * PyTorch: `unsafe_split.Tensor(Tensor self, SymInt split_size, int dim=0) -> Tensor[]`
+     * @example torch.arange(5).unsafeSplit(2) // [tensor([0, 1]), tensor([2, 3]), tensor([4])]
+     */
+    unsafeSplit(splitSize: number, dim: number): Tensor[];
+    /**
+     * split_with_sizes whose outputs may be modified in place.
+     *
+     * PyTorch: `unsafe_split_with_sizes(Tensor self, SymInt[] split_sizes, int dim=0) -> Tensor[]`
+     * @example torch.arange(5).unsafeSplitWithSizes([2, 3]) // [tensor([0, 1]), tensor([2, 3, 4])]
+     */
+    unsafeSplitWithSizes(options: { splitSizes: readonly number[]; dim?: number }): Tensor[];
+    /**
+     * split_with_sizes whose outputs may be modified in place.
+     *
+     * PyTorch: `unsafe_split_with_sizes(Tensor self, SymInt[] split_sizes, int dim=0) -> Tensor[]`
+     * @example torch.arange(5).unsafeSplitWithSizes([2, 3]) // [tensor([0, 1]), tensor([2, 3, 4])]
+     */
+    unsafeSplitWithSizes(splitSizes: readonly number[], options?: { dim?: number }): Tensor[];
+    /**
+     * split_with_sizes whose outputs may be modified in place.
+     *
+     * PyTorch: `unsafe_split_with_sizes(Tensor self, SymInt[] split_sizes, int dim=0) -> Tensor[]`
+     * @example torch.arange(5).unsafeSplitWithSizes([2, 3]) // [tensor([0, 1]), tensor([2, 3, 4])]
+     */
+    unsafeSplitWithSizes(splitSizes: readonly number[], dim: number): Tensor[];
+    /**
      * A copy with its own storage (memory_format: the copy's layout; by default the input's when it is dense, else contiguous).
      *
      * PyTorch: `clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor`

@@ -584,7 +584,13 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
  * torch.split(tensor, splitSizeOrSections, dim=0): views of consecutive pieces.
  * @example torch.arange(5).split(2) // [tensor([0, 1]), tensor([2, 3]), tensor([4])]
  */
-export function split(t: Tensor, sizeOrSections: number | readonly number[], dim = 0): Tensor[] {
+export function split(
+  t: Tensor,
+  sizeOrSections: number | readonly number[],
+  dim = 0,
+  /** unsafe_split: the outputs may be modified in place (no multi-output view guard) */
+  unsafe = false,
+): Tensor[] {
   const d = normalizeDim(dim, t.dim());
   const size = t.shape[d];
   let sizes: number[];
@@ -614,11 +620,18 @@ export function split(t: Tensor, sizeOrSections: number | readonly number[], dim
     }
   });
   if (needsGrad(t)) {
-    const name = typeof sizeOrSections === "number" ? undefined : "SplitWithSizesBackward0";
+    const name =
+      typeof sizeOrSections === "number"
+        ? unsafe
+          ? "UnsafeSplitBackward0"
+          : undefined
+        : unsafe
+          ? "UnsafeSplitWithSizesBackward0"
+          : "SplitWithSizesBackward0";
     recordWith(DEFS.split.def, "split", outs, [t], {}, { dim: d }, name);
   }
   // outputs of an op returning several views: never modified in place (Note [view regeneration])
-  if (isGradEnabled()) {
+  if (isGradEnabled() && !unsafe) {
     const meta = creationMeta(t, "multiOutput");
     for (const o of outs) o._creationMeta = meta;
   }
@@ -642,13 +655,13 @@ export function unbind(t: Tensor, dim = 0): Tensor[] {
   return outs;
 }
 
-/** torch.chunk(tensor, chunks, dim=0) */
-export function chunk(t: Tensor, chunks: number, dim = 0): Tensor[] {
+/** torch.chunk(tensor, chunks, dim=0) (unsafe: torch.unsafe_chunk, see split) */
+export function chunk(t: Tensor, chunks: number, dim = 0, unsafe = false): Tensor[] {
   if (!Number.isInteger(chunks) || chunks <= 0)
     throw runtimeError("chunk expects `chunks` to be greater than 0, got: " + chunks);
   const d = normalizeDim(dim, t.dim());
   const each = Math.ceil(t.shape[d] / chunks);
-  return split(t, Math.max(each, t.shape[d] === 0 ? 1 : each), d);
+  return split(t, Math.max(each, t.shape[d] === 0 ? 1 : each), d, unsafe);
 }
 
 // ---------------------------------------------------------------------------------------------

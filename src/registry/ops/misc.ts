@@ -687,6 +687,38 @@ defineOp({
 });
 
 defineOp({
+  name: "fill",
+  variants: ["function"],
+  doc: "A new tensor shaped and typed like input with every element `value` (out of place; FillBackward0, or FillBackward1 for a tensor value, whose gradient is the sum of the output's).",
+  example: "torch.fill(torch.zeros(2), 3) // tensor([3., 3.])",
+  overloads: [
+    // the Tensor overload first, as PyTorch's parser lists (and tries) them
+    {
+      schema: "fill.Tensor(Tensor self, Tensor value) -> Tensor",
+      forward: (self: Tensor, value: Tensor) => noGrad(() => self.clone().fill_(value)),
+      derivative: {
+        name: "FillBackward1",
+        save: [],
+        grad: (g: Tensor) => [F.zerosLike(g), g.sum()],
+        jvp: (t, _p, result) =>
+          t.value === null ? F.zerosLike(result) : F.zerosLike(result).add(t.value),
+      },
+    },
+    {
+      schema: "fill.Scalar(Tensor self, Scalar value) -> Tensor",
+      forward: (self: Tensor, value: number | boolean | Tensor) =>
+        noGrad(() => self.clone().fill_(scalarArg(value))),
+      derivative: {
+        name: "FillBackward0",
+        save: [],
+        grad: (g: Tensor) => [F.zerosLike(g)],
+        jvp: (_t, _p, result) => F.zerosLike(result),
+      },
+    },
+  ],
+});
+
+defineOp({
   name: "zero_",
   variants: ["function"],
   doc: "In place: every element of self set to zero.",

@@ -1240,3 +1240,167 @@ defineOp({
     },
   ],
 });
+
+// ---------------------------------------------------------------------------------------------
+// The aten forms under torch (torch.batch_norm, torch.layer_norm, torch.group_norm,
+// torch.embedding, torch.bilinear, torch.convolution): what traced or older scripts call, in
+// native_functions.yaml's argument order (torch.embedding takes weight first), on the kernels
+// of the nn.functional forms above.
+
+defineOp({
+  name: "batch_norm",
+  variants: ["function"],
+  doc: "aten's batch_norm: per-channel normalisation with batch statistics when `training` (updating the running ones in place), the running ones otherwise.",
+  example:
+    "torch.batchNorm(torch.tensor([[1], [3]]), null, null, null, null, true, 0.1, 1e-5, false) // tensor([[-1.0000], [ 1.0000]])",
+  overloads: [
+    {
+      schema:
+        "batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps, bool cudnn_enabled) -> Tensor",
+      forward: (
+        input: Tensor,
+        weight: Tensor | null,
+        bias: Tensor | null,
+        runningMean: Tensor | null,
+        runningVar: Tensor | null,
+        training: boolean,
+        momentum: number,
+        eps: number,
+      ) =>
+        batchNormOp(
+          input,
+          runningMean,
+          runningVar,
+          weight,
+          bias,
+          training,
+          Number(momentum),
+          Number(eps),
+        ),
+    },
+  ],
+});
+
+defineOp({
+  name: "layer_norm",
+  variants: ["function"],
+  doc: "aten's layer_norm: normalisation over the trailing `normalizedShape` dims.",
+  example: "torch.layerNorm(torch.tensor([[1, 3]]), [2]) // tensor([[-1.0000,  1.0000]])",
+  overloads: [
+    {
+      schema:
+        "layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1e-05, bool cudnn_enable=True) -> Tensor",
+      forward: (
+        input: Tensor,
+        normalizedShape: number[],
+        weight: Tensor | null,
+        bias: Tensor | null,
+        eps: number,
+      ) => layerNormOp(input, normalizedShape, weight, bias, Number(eps)),
+    },
+  ],
+});
+
+defineOp({
+  name: "group_norm",
+  variants: ["function"],
+  doc: "aten's group_norm: normalisation of each group of `numGroups` channel groups.",
+  example:
+    "torch.groupNorm(torch.tensor([[1, 3]]).view(1, 2, 1), 1).view(-1) // tensor([-1.0000,  1.0000])",
+  overloads: [
+    {
+      schema:
+        "group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1e-05, bool cudnn_enabled=True) -> Tensor",
+      forward: (
+        input: Tensor,
+        numGroups: number,
+        weight: Tensor | null,
+        bias: Tensor | null,
+        eps: number,
+      ) => groupNormOp(input, numGroups, weight, bias, Number(eps)),
+    },
+  ],
+});
+
+defineOp({
+  name: "embedding",
+  variants: ["function"],
+  doc: "aten's embedding: the rows of `weight` at `indices` (weight first; `paddingIdx` -1 for none).",
+  example:
+    "torch.embedding(torch.eye(2), torch.tensor([1], { dtype: torch.long })) // tensor([[0., 1.]])",
+  overloads: [
+    {
+      schema:
+        "embedding(Tensor weight, Tensor indices, SymInt padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor",
+      forward: (
+        weight: Tensor,
+        indices: Tensor,
+        paddingIdx: number,
+        scaleGradByFreq: boolean,
+        sparse: boolean,
+      ) => {
+        if (sparse)
+          throw runtimeError("tensorgrad has no sparse tensors: embedding needs sparse=False");
+        return NN.embedding(weight, indices, paddingIdx, scaleGradByFreq);
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "bilinear",
+  variants: ["function"],
+  doc: "aten's bilinear: y_o = x1^T W_o x2 + b_o with weight [out, in1, in2].",
+  example:
+    "torch.bilinear(torch.ones(1, 2), torch.ones(1, 3), torch.ones(4, 2, 3)) // tensor([[6., 6., 6., 6.]])",
+  overloads: [
+    {
+      schema: "bilinear(Tensor input1, Tensor input2, Tensor weight, Tensor? bias=None) -> Tensor",
+      forward: bilinearForward,
+    },
+  ],
+});
+
+defineOp({
+  name: "convolution",
+  variants: ["function"],
+  doc: "aten's convolution: 1-d, 2-d or 3-d, transposed or not, with all of its geometry given (ConvolutionBackward0).",
+  example:
+    "torch.convolution(torch.ones(1, 1, 3), torch.ones(1, 1, 2), null, [1], [0], [1], false, [0], 1) // tensor([[[2., 2.]]])",
+  overloads: [
+    {
+      schema:
+        "convolution(Tensor input, Tensor weight, Tensor? bias, int[] stride, SymInt[] padding, int[] dilation, bool transposed, SymInt[] output_padding, int groups) -> Tensor",
+      forward: (
+        input: Tensor,
+        weight: Tensor,
+        bias: Tensor | null,
+        stride: number[],
+        padding: number[],
+        dilation: number[],
+        transposed: boolean,
+        outputPadding: number[],
+        groups: number,
+      ) => {
+        // ATen's expand_param_if_needed: one value serves every spatial dim
+        const k = input.dim() - 2;
+        const expand = (p: number[], name: string): number[] => {
+          if (p.length === 1 && k > 1) return Array.from({ length: k }, () => p[0]);
+          if (p.length !== k && k >= 1)
+            throw runtimeError(
+              `expected ${name} to be a single integer value or a list of ${k} values to match the convolution dimensions, but got ${name}=[${p.join(", ")}]`,
+            );
+          return p;
+        };
+        return convolution(input, weight, bias, {
+          stride: expand(stride, "stride"),
+          padding: expand(padding, "padding"),
+          dilation: expand(dilation, "dilation"),
+          transposed,
+          outputPadding: expand(outputPadding, "output_padding"),
+          groups,
+        });
+      },
+    },
+  ],
+});

@@ -485,6 +485,48 @@ defineOp({
   ],
 });
 
+// unsafe_chunk / unsafe_split / unsafe_split_with_sizes: chunk and split whose outputs may be
+// modified in place (PyTorch's UnsafeSplitBackward0 / UnsafeSplitWithSizesBackward0 nodes)
+
+defineOp({
+  name: "unsafe_chunk",
+  variants: ["function", "method"],
+  doc: "chunk whose outputs may be modified in place (the caller vouches no two are written through one another).",
+  example: "torch.arange(5).unsafeChunk(2) // [tensor([0, 1, 2]), tensor([3, 4])]",
+  overloads: [
+    {
+      schema: "unsafe_chunk(Tensor self, int chunks, int dim=0) -> Tensor[]",
+      forward: (self: Tensor, chunks: number, dim: number) => V.chunk(self, chunks, dim, true),
+    },
+  ],
+});
+
+defineOp({
+  name: "unsafe_split",
+  variants: ["function", "method"],
+  doc: "split into pieces of `splitSize` whose outputs may be modified in place.",
+  example: "torch.arange(5).unsafeSplit(2) // [tensor([0, 1]), tensor([2, 3]), tensor([4])]",
+  overloads: [
+    {
+      schema: "unsafe_split.Tensor(Tensor self, SymInt split_size, int dim=0) -> Tensor[]",
+      forward: (self: Tensor, size: number, dim: number) => V.split(self, size, dim, true),
+    },
+  ],
+});
+
+defineOp({
+  name: "unsafe_split_with_sizes",
+  variants: ["function", "method"],
+  doc: "split_with_sizes whose outputs may be modified in place.",
+  example: "torch.arange(5).unsafeSplitWithSizes([2, 3]) // [tensor([0, 1]), tensor([2, 3, 4])]",
+  overloads: [
+    {
+      schema: "unsafe_split_with_sizes(Tensor self, SymInt[] split_sizes, int dim=0) -> Tensor[]",
+      forward: (self: Tensor, sizes: number[], dim: number) => V.split(self, sizes, dim, true),
+    },
+  ],
+});
+
 /**
  * PyTorch's is_non_overlapping_and_dense: the elements fill a block of storage exactly once (a
  * contiguous tensor with its dims permuted), so a copy may keep the strides.
