@@ -8,6 +8,7 @@
  * plain object or Map a mapping (compared key by key, keys sorted). Failures throw PyTorch's
  * errors with its messages ("Tensor-likes are not close!\n\nMismatched elements: ...").
  */
+import { hypot } from "./backend/fma.js";
 import { Tensor } from "./tensor.js";
 import { AssertionError, runtimeError, typeError, ValueError } from "./errors.js";
 import {
@@ -349,52 +350,6 @@ function complexDiffs(a: Tensor, b: Tensor, mismatches: Tensor): [number, number
   const ia = argmax(abs);
   const ir = argmax(rel);
   return [abs[ia], ia, rel[ir], ir];
-}
-
-/** Dekker's exact product: x y = p + e. */
-function twoProduct(x: number, y: number): [number, number] {
-  const p = x * y;
-  const split = (v: number): [number, number] => {
-    const c = 134217729 * v; // 2^27 + 1
-    const hi = c - (c - v);
-    return [hi, v - hi];
-  };
-  const [xh, xl] = split(x);
-  const [yh, yl] = split(y);
-  return [p, xh * yh - p + xh * yl + xl * yh + xl * yl];
-}
-
-/**
- * sqrt(x^2 + y^2) correctly rounded (as glibc's hypot, which Python's abs(complex) and
- * PyTorch's complex abs call) but in rare ties: x^2 + y^2 as a double-double, its square root
- * corrected by one Newton step r + (s - r^2) / (2 r); scaled by powers of 2 against overflow
- * and underflow.
- */
-function hypot(x: number, y: number): number {
-  x = Math.abs(x);
-  y = Math.abs(y);
-  if (x === Infinity || y === Infinity) return Infinity;
-  if (Number.isNaN(x) || Number.isNaN(y)) return NaN;
-  if (x < y) [x, y] = [y, x];
-  if (y === 0) return x;
-  let scale = 1;
-  if (x > 2 ** 500) {
-    x *= 2 ** -600;
-    y *= 2 ** -600;
-    scale = 2 ** 600;
-  } else if (y < 2 ** -500) {
-    x *= 2 ** 600;
-    y *= 2 ** 600;
-    scale = 2 ** -600;
-  }
-  const [px, ex] = twoProduct(x, x);
-  const [py, ey] = twoProduct(y, y);
-  const sh = px + py;
-  const sl = px - sh + py + ex + ey; // px >= py: the rounding error of px + py is exact
-  let r = Math.sqrt(sh + sl);
-  const [rr, er] = twoProduct(r, r);
-  r += (sh - rr - er + sl) / (2 * r);
-  return r * scale;
 }
 
 // ---------------------------------------------------------------------------------------------

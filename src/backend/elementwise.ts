@@ -22,6 +22,7 @@ import {
 } from "./abi.js";
 import { nativeAddon, nativeKernels, nativeStatus } from "./native.js";
 import { digammaScalar, erfcScalar, erfinvScalar, lgammaScalar, sincScalar } from "./special.js";
+import { hypot } from "./fma.js";
 
 export { Activation, Binary, Unary };
 
@@ -394,8 +395,11 @@ export function binary(
       for (; i < n; i++, ia += aStep, ib += bStep) out[i] = a[ia] !== 0 || b[ib] !== 0 ? 1 : 0;
       break;
     case Binary.Hypot:
-      // sqrt(x^2 + y^2) without overflow; inf wins over NaN, as C's hypot
-      for (; i < n; i++, ia += aStep, ib += bStep) out[i] = Math.hypot(a[ia], b[ib]);
+      // sqrt(x^2 + y^2) without overflow; inf wins over NaN, as C's hypot; float64 results
+      // correctly rounded as glibc's (float32 ones round the double result, exact enough)
+      if (out instanceof Float64Array)
+        for (; i < n; i++, ia += aStep, ib += bStep) out[i] = hypot(a[ia], b[ib]);
+      else for (; i < n; i++, ia += aStep, ib += bStep) out[i] = Math.hypot(a[ia], b[ib]);
       break;
     case Binary.LogAddExp:
       for (; i < n; i++, ia += aStep, ib += bStep) out[i] = logAddExp(a[ia], b[ib]);

@@ -263,6 +263,7 @@ export function isclose(
     throw runtimeError(`atol must be greater than or equal to zero, but got ${atol}`);
   const a = self.detach();
   const b = other.detach();
+  if (a.dtype.isComplex) return iscloseComplex(a, b, rtol, atol, equalNan);
   let close = E.eq(a, b);
   if (equalNan && a.dtype.isFloatingPoint)
     close = E.logicalOr(close, E.logicalAnd(E.isnan(a), E.isnan(b)));
@@ -273,6 +274,30 @@ export function isclose(
   const cbf = cb.dtype.isFloatingPoint ? cb : cb.to(getDefaultDtype());
   const allowed = E.add(E.abs(E.mul(cbf, rtol)), atol);
   const actual = E.abs(E.sub(ca, cb));
+  return E.logicalOr(close, E.logicalAnd(E.isfinite(actual), E.le(actual, allowed)));
+}
+
+/**
+ * isclose of complex tensors: equal when both parts are; else |a - b| <= atol + |rtol * b|
+ * with |z| the modulus (PyTorch's `(self - other).abs()` and `(rtol * other).abs()`), NaN in
+ * either part making a value NaN.
+ */
+function iscloseComplex(
+  a: Tensor,
+  b: Tensor,
+  rtol: number,
+  atol: number,
+  equalNan: boolean,
+): Tensor {
+  const [ar, ai, br, bi] = [a.real, a.imag, b.real, b.imag];
+  let close = E.logicalAnd(E.eq(ar, br), E.eq(ai, bi));
+  if (equalNan) {
+    const nan = (re: Tensor, im: Tensor): Tensor => E.logicalOr(E.isnan(re), E.isnan(im));
+    close = E.logicalOr(close, E.logicalAnd(nan(ar, ai), nan(br, bi)));
+  }
+  if (rtol === 0 && atol === 0) return close;
+  const allowed = E.add(E.mul(br, rtol).hypot(E.mul(bi, rtol)), atol);
+  const actual = E.sub(ar, br).hypot(E.sub(ai, bi));
   return E.logicalOr(close, E.logicalAnd(E.isfinite(actual), E.le(actual, allowed)));
 }
 
