@@ -53,7 +53,7 @@ const LAYERS = [
     ],
   },
   { name: "torch.func", modules: ["func"] },
-  { name: "public API", modules: ["index", "cuda"] },
+  { name: "public API", modules: ["index", "cuda", "legacy-types"] },
 ];
 
 const SRC = join(dirname(fileURLToPath(import.meta.url)), "src");

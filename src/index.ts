@@ -338,6 +338,21 @@ export {
   type DeterministicOptions,
 } from "./cuda.js";
 import { foreignBackends } from "./cuda.js";
+export {
+  FloatTensor,
+  DoubleTensor,
+  HalfTensor,
+  BFloat16Tensor,
+  LongTensor,
+  IntTensor,
+  ShortTensor,
+  CharTensor,
+  ByteTensor,
+  BoolTensor,
+  setDefaultTensorType,
+  type LegacyTensorType,
+  type LegacyArgs,
+} from "./legacy-types.js";
 export { safetensors } from "./serialization.js";
 export { save, load, type LoadResult, type LoadOptions } from "./ptfile.js";
 /** torch.is_anomaly_enabled() */

@@ -198,7 +198,7 @@ declare module "./tensor.js" {
      * ("torch.HalfTensor"); itself when the type matches (PyTorch's `t.type(dtype)`).
      * @example torch.tensor([1.5]).type("torch.HalfTensor") // tensor([1.5000], dtype=torch.float16)
      */
-    type(dtype: DType | DTypeName | string): Tensor;
+    type(dtype: DType | DTypeName | string | { readonly dtype: DType }): Tensor;
     /**
      * This tensor as bfloat16, rounding to nearest even (PyTorch's `t.bfloat16()`).
      * @example torch.tensor([0.1]).bfloat16() // tensor([0.1001], dtype=torch.bfloat16)
@@ -575,9 +575,11 @@ class TensorMethods extends Tensor {
     return t;
   }
   override type(): string;
-  override type(dtype: DType | DTypeName | string): Tensor;
-  override type(dtype?: DType | DTypeName | string): string | Tensor {
+  override type(dtype: DType | DTypeName | string | { readonly dtype: DType }): Tensor;
+  override type(dtype?: DType | DTypeName | string | { readonly dtype: DType }): string | Tensor {
     if (dtype === undefined) return this.dtype.tensorTypeName;
+    // a legacy type (torch.DoubleTensor) carries its dtype
+    if (typeof dtype === "function") return this.to((dtype as { dtype: DType }).dtype);
     if (typeof dtype === "string" && dtype.startsWith("torch.")) {
       const d = Object.values(dtypes).find(
         (x) => x.tensorTypeName === dtype || `torch.${x.name}` === dtype,
