@@ -37,7 +37,17 @@ export interface LegacyTensorType {
 }
 
 /** A legacy constructor's arguments, with a trailing `{ device }` as PyTorch's keyword. */
-export type LegacyArgs = (number | Size | Tensor | unknown[] | ArrayLike<number> | { device?: unknown })[];
+export type LegacyArgs = (
+  | number
+  | Size
+  | Tensor
+  | unknown[]
+  | ArrayLike<number>
+  | {
+      /** PyTorch's `device` keyword: the CPU only, as for PyTorch's legacy constructors. */
+      device?: unknown;
+    }
+)[];
 
 /** C++'s name of a dtype's element type (c10::TypeMeta), as TensorOptions prints it. */
 const CPP_NAMES: Record<string, string> = {
