@@ -16858,6 +16858,67 @@ export let eig = fn("eig", "torch", swap) as {
   (input: unknown, eigenvectors: unknown, options?: { e?: unknown; v?: unknown }): [Tensor, Tensor];
 };
 
+/** Removed in PyTorch 1.9 (use torch.linalg.solve): raises PyTorch's error, as torch.solve and Tensor.solve do in 1.13. */
+export let solve = fn("solve", "torch", swap) as {
+  /**
+   * Removed in PyTorch 1.9 (use torch.linalg.solve): raises PyTorch's error, as torch.solve and Tensor.solve do in 1.13.
+   *
+   * PyTorch: `solve(Tensor input, Tensor A, *, Tensor? out=None) -> (Tensor, Tensor)`
+   * @example torch.linalg.solve(torch.eye(2), torch.ones(2)) // tensor([1., 1.])
+   */
+  (input: unknown, options: { A: unknown; out?: unknown }): [Tensor, Tensor];
+  /**
+   * Removed in PyTorch 1.9 (use torch.linalg.solve): raises PyTorch's error, as torch.solve and Tensor.solve do in 1.13.
+   *
+   * PyTorch: `solve(Tensor input, Tensor A, *, Tensor? out=None) -> (Tensor, Tensor)`
+   * @example torch.linalg.solve(torch.eye(2), torch.ones(2)) // tensor([1., 1.])
+   */
+  (input: unknown, A: unknown, options?: { out?: unknown }): [Tensor, Tensor];
+};
+
+/** Removed in PyTorch 1.9 (use torch.linalg.lstsq): raises PyTorch's error, as torch.lstsq and Tensor.lstsq do in 1.13. */
+export let lstsq = fn("lstsq", "torch", swap) as {
+  /**
+   * Removed in PyTorch 1.9 (use torch.linalg.lstsq): raises PyTorch's error, as torch.lstsq and Tensor.lstsq do in 1.13.
+   *
+   * PyTorch: `lstsq(Tensor input, Tensor A, *, Tensor? out=None) -> (Tensor, Tensor)`
+   * @example torch.linalg.lstsq(torch.eye(2), torch.ones(2, 1)).solution // tensor([[1.], [1.]])
+   */
+  (input: unknown, options: { A: unknown; out?: unknown }): [Tensor, Tensor];
+  /**
+   * Removed in PyTorch 1.9 (use torch.linalg.lstsq): raises PyTorch's error, as torch.lstsq and Tensor.lstsq do in 1.13.
+   *
+   * PyTorch: `lstsq(Tensor input, Tensor A, *, Tensor? out=None) -> (Tensor, Tensor)`
+   * @example torch.linalg.lstsq(torch.eye(2), torch.ones(2, 1)).solution // tensor([[1.], [1.]])
+   */
+  (input: unknown, A: unknown, options?: { out?: unknown }): [Tensor, Tensor];
+};
+
+/** Removed in PyTorch 1.9 (use torch.linalg.matrix_rank): raises PyTorch's error, as torch.matrix_rank does in 1.13. */
+export let matrixRank = fn("matrixRank", "torch", swap) as {
+  /**
+   * Removed in PyTorch 1.9 (use torch.linalg.matrix_rank): raises PyTorch's error, as torch.matrix_rank does in 1.13.
+   *
+   * PyTorch: `matrix_rank(Tensor input, float? tol=None, bool symmetric=False, *, Tensor? out=None) -> Tensor`
+   * @example torch.linalg.matrixRank(torch.eye(2)) // tensor(2)
+   */
+  (input: unknown, options?: { tol?: unknown; symmetric?: unknown; out?: unknown }): Tensor;
+  /**
+   * Removed in PyTorch 1.9 (use torch.linalg.matrix_rank): raises PyTorch's error, as torch.matrix_rank does in 1.13.
+   *
+   * PyTorch: `matrix_rank(Tensor input, float? tol=None, bool symmetric=False, *, Tensor? out=None) -> Tensor`
+   * @example torch.linalg.matrixRank(torch.eye(2)) // tensor(2)
+   */
+  (input: unknown, tol: unknown, options?: { symmetric?: unknown; out?: unknown }): Tensor;
+  /**
+   * Removed in PyTorch 1.9 (use torch.linalg.matrix_rank): raises PyTorch's error, as torch.matrix_rank does in 1.13.
+   *
+   * PyTorch: `matrix_rank(Tensor input, float? tol=None, bool symmetric=False, *, Tensor? out=None) -> Tensor`
+   * @example torch.linalg.matrixRank(torch.eye(2)) // tensor(2)
+   */
+  (input: unknown, tol: unknown, symmetric: unknown, options?: { out?: unknown }): Tensor;
+};
+
 /** The modified Bessel function of the first kind of order zero of each element; integers compute in the default float dtype. */
 export let i0 = fn("i0", "torch", swap) as {
   /**
@@ -22080,6 +22141,15 @@ function swap(f: unknown, key: string): void {
       return;
     case "eig":
       eig = f as never;
+      return;
+    case "solve":
+      solve = f as never;
+      return;
+    case "lstsq":
+      lstsq = f as never;
+      return;
+    case "matrixRank":
+      matrixRank = f as never;
       return;
     case "i0":
       i0 = f as never;

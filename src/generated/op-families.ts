@@ -118,9 +118,9 @@ export const LAZY_OP_FAMILIES: readonly (readonly [string, string, string, strin
   ],
   [
     "eig",
-    "linalg.eig linalg.eigvals eig",
-    "linalg.eig:linalg_eig linalg.eigvals:linalg_eigvals eig",
-    "eig",
+    "linalg.eig linalg.eigvals eig solve lstsq matrixRank",
+    "linalg.eig:linalg_eig linalg.eigvals:linalg_eigvals eig solve lstsq matrixRank:matrix_rank",
+    "eig solve lstsq",
   ],
   [
     "special-fns",

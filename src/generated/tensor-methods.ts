@@ -11247,6 +11247,34 @@ declare module "../tensor.js" {
      */
     eig(eigenvectors: unknown): [Tensor, Tensor];
     /**
+     * Removed in PyTorch 1.9 (use torch.linalg.solve): raises PyTorch's error, as torch.solve and Tensor.solve do in 1.13.
+     *
+     * PyTorch: `solve(Tensor self, Tensor other) -> (Tensor, Tensor)`
+     * @example torch.linalg.solve(torch.eye(2), torch.ones(2)) // tensor([1., 1.])
+     */
+    solve(options: { other: Tensor }): [Tensor, Tensor];
+    /**
+     * Removed in PyTorch 1.9 (use torch.linalg.solve): raises PyTorch's error, as torch.solve and Tensor.solve do in 1.13.
+     *
+     * PyTorch: `solve(Tensor self, Tensor other) -> (Tensor, Tensor)`
+     * @example torch.linalg.solve(torch.eye(2), torch.ones(2)) // tensor([1., 1.])
+     */
+    solve(other: Tensor): [Tensor, Tensor];
+    /**
+     * Removed in PyTorch 1.9 (use torch.linalg.lstsq): raises PyTorch's error, as torch.lstsq and Tensor.lstsq do in 1.13.
+     *
+     * PyTorch: `lstsq(Tensor self, Tensor other) -> (Tensor, Tensor)`
+     * @example torch.linalg.lstsq(torch.eye(2), torch.ones(2, 1)).solution // tensor([[1.], [1.]])
+     */
+    lstsq(options: { other: Tensor }): [Tensor, Tensor];
+    /**
+     * Removed in PyTorch 1.9 (use torch.linalg.lstsq): raises PyTorch's error, as torch.lstsq and Tensor.lstsq do in 1.13.
+     *
+     * PyTorch: `lstsq(Tensor self, Tensor other) -> (Tensor, Tensor)`
+     * @example torch.linalg.lstsq(torch.eye(2), torch.ones(2, 1)).solution // tensor([[1.], [1.]])
+     */
+    lstsq(other: Tensor): [Tensor, Tensor];
+    /**
      * The modified Bessel function of the first kind of order zero of each element; integers compute in the default float dtype.
      *
      * PyTorch: `i0(Tensor self) -> Tensor`

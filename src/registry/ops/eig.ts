@@ -257,3 +257,77 @@ defineOp({
     },
   ],
 });
+
+// torch.solve / torch.lstsq / torch.matrix_rank (torch/_linalg_utils.py): removed since 1.9,
+// raising for any arguments (lstsq's and matrix_rank's messages are Python tuples of two
+// strings, so they print as one)
+const removed = (message: string) => (): never => {
+  throw runtimeError(message);
+};
+const TWO_PART = (fn: string): string =>
+  `('This function was deprecated since version 1.9 and is now removed.', 'Please use the \`torch.linalg.${fn}\` function instead.')`;
+
+defineOp({
+  name: "solve",
+  variants: ["function", "method"],
+  python: true,
+  untyped: ["input", "A", "out"],
+  tsTypes: { input: "unknown", A: "unknown", out: "unknown" },
+  doc: "Removed in PyTorch 1.9 (use torch.linalg.solve): raises PyTorch's error, as torch.solve and Tensor.solve do in 1.13.",
+  example: "torch.linalg.solve(torch.eye(2), torch.ones(2)) // tensor([1., 1.])",
+  overloads: [
+    {
+      schema: "solve(Tensor input, Tensor A, *, Tensor? out=None) -> (Tensor, Tensor)",
+      forward: removed(
+        "This function was deprecated since version 1.9 and is now removed. Please use the `torch.linalg.solve` function instead.",
+      ),
+    },
+  ],
+  methodOverloads: [
+    {
+      schema: "solve(Tensor self, Tensor other) -> (Tensor, Tensor)",
+      forward: removed(
+        "This function was deprecated since version 1.9 and is now removed. Please use the `torch.linalg.solve` function instead.",
+      ),
+    },
+  ],
+});
+
+defineOp({
+  name: "lstsq",
+  variants: ["function", "method"],
+  python: true,
+  untyped: ["input", "A", "out"],
+  tsTypes: { input: "unknown", A: "unknown", out: "unknown" },
+  doc: "Removed in PyTorch 1.9 (use torch.linalg.lstsq): raises PyTorch's error, as torch.lstsq and Tensor.lstsq do in 1.13.",
+  example: "torch.linalg.lstsq(torch.eye(2), torch.ones(2, 1)).solution // tensor([[1.], [1.]])",
+  overloads: [
+    {
+      schema: "lstsq(Tensor input, Tensor A, *, Tensor? out=None) -> (Tensor, Tensor)",
+      forward: removed(TWO_PART("lstsq")),
+    },
+  ],
+  methodOverloads: [
+    {
+      schema: "lstsq(Tensor self, Tensor other) -> (Tensor, Tensor)",
+      forward: removed(TWO_PART("lstsq")),
+    },
+  ],
+});
+
+defineOp({
+  name: "matrix_rank",
+  variants: ["function"],
+  python: true,
+  untyped: ["input", "tol", "symmetric", "out"],
+  tsTypes: { input: "unknown", tol: "unknown", symmetric: "unknown", out: "unknown" },
+  doc: "Removed in PyTorch 1.9 (use torch.linalg.matrix_rank): raises PyTorch's error, as torch.matrix_rank does in 1.13.",
+  example: "torch.linalg.matrixRank(torch.eye(2)) // tensor(2)",
+  overloads: [
+    {
+      schema:
+        "matrix_rank(Tensor input, float? tol=None, bool symmetric=False, *, Tensor? out=None) -> Tensor",
+      forward: removed(TWO_PART("matrix_rank")),
+    },
+  ],
+});
