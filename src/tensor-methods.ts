@@ -289,6 +289,18 @@ declare module "./tensor.js" {
      */
     map_(other: Tensor, fn: (a: number, b: number) => number | boolean): this;
     /**
+     * PyTorch's `t.map2_(x, y, callable)`: each element replaced by `fn(element, xElement,
+     * yElement)` with `x` and `y` broadcast to this tensor's shape, in place, on the CPU.
+     * @example torch.ones(2).map2_(torch.ones(2), torch.tensor([3, 4]), (a, b, c) => a + b + c) // tensor([5., 6.])
+     */
+    map2_(x: Tensor, y: Tensor, fn: (a: number, b: number, c: number) => number | boolean): this;
+    /**
+     * PyTorch's `t.to_dense(dtype)`: a strided (dense) tensor is already dense, so this tensor
+     * itself (converted when `dtype` differs).
+     * @example torch.ones(2).toDense() // tensor([1., 1.])
+     */
+    toDense(dtype?: DType | DTypeName | null): Tensor;
+    /**
      * PyTorch's `t.new_tensor(data, dtype, device, requires_grad)`: a new leaf tensor copied
      * from `data`, in this tensor's dtype unless `dtype` is given (a tensor `data` is copied
      * with PyTorch's warning to prefer `clone().detach()`).
@@ -319,23 +331,22 @@ let warnedNewTensor = false;
  */
 function applyElementwise<T extends Tensor>(
   t: T,
-  name: "apply_" | "map_",
-  other: Tensor | null,
-  f: (a: number | boolean, b: number | boolean) => number | boolean,
+  name: "apply_" | "map_" | "map2_",
+  others: Tensor[],
+  f: (values: (number | boolean)[]) => number | boolean,
 ): T {
-  if (needsGrad(t) || (other !== null && needsGrad(other)))
+  if (needsGrad(t) || others.some((o) => needsGrad(o)))
     throw runtimeError(
       `Can't call ${name}() on Variable that requires grad. Use var.detach().${name}() instead.`,
     );
-  if (t.isWebgpu || other?.isWebgpu) throw typeError(`${name} is only implemented on CPU tensors`);
+  if (t.isWebgpu || others.some((o) => o.isWebgpu))
+    throw typeError(`${name} is only implemented on CPU tensors`);
   const a = elementsOf(t);
-  const b = other === null ? null : elementsOf(noGrad(() => V.expand(other, t.shape.slice())));
-  const values = a.map((v, i) => f(v, b === null ? 0 : b[i]));
+  const bs = others.map((o) => elementsOf(noGrad(() => V.expand(o, t.shape.slice()))));
+  const values = a.map((v, i) => f([v, ...bs.map((b) => b[i])]));
   const out = createTensor(
     values.map((v) => (typeof v === "boolean" ? Number(v) : v)),
-    {
-      dtype: t.dtype,
-    },
+    { dtype: t.dtype },
   ).reshape(t.shape.slice());
   noGrad(() => t.copy_(out));
   return t;
@@ -697,12 +708,26 @@ class TensorMethods extends Tensor {
     return fillWith(this, re, "FillBackward3", value, im);
   }
   override apply_(fn: (v: number) => number | boolean): this {
-    return applyElementwise(this, "apply_", null, (v) => fn(v as number));
+    return applyElementwise(this, "apply_", [], ([v]) => fn(v as number));
   }
   override map_(other: Tensor, fn: (a: number, b: number) => number | boolean): this {
     if (!(other instanceof Tensor))
       throw typeError(`map_(): argument 'tensor' must be Tensor, not ${typeof other}`);
-    return applyElementwise(this, "map_", other, (a, b) => fn(a as number, b as number));
+    return applyElementwise(this, "map_", [other], ([a, b]) => fn(a as number, b as number));
+  }
+  override map2_(
+    x: Tensor,
+    y: Tensor,
+    fn: (a: number, b: number, c: number) => number | boolean,
+  ): this {
+    if (!(x instanceof Tensor) || !(y instanceof Tensor))
+      throw typeError("map2_(): arguments 'x' and 'y' must be Tensors");
+    return applyElementwise(this, "map2_", [x, y], ([a, b, c]) =>
+      fn(a as number, b as number, c as number),
+    );
+  }
+  override toDense(dtype?: DType | DTypeName | null): Tensor {
+    return dtype === undefined || dtype === null ? this : this.to(dtype);
   }
   override newTensor(
     data: NestedList | Tensor | ArrayLike<number>,

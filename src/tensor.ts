@@ -57,6 +57,9 @@ class RareFields {
   creationMeta: CreationMeta = "default";
 }
 
+/** Storages marked shared by `shareMemory_` (PyTorch's share_memory_ moves them; here a mark). */
+const SHARED = new WeakSet<object>();
+
 /**
  * torch.Tensor: a strided n-dimensional view over a typed array, with PyTorch 1.13's autograd
  * metadata (`requiresGrad`, `grad`, `gradFn`). Made by factories (`torch.tensor`, `torch.zeros`,
@@ -348,6 +351,67 @@ export class Tensor {
    */
   get isQuantized(): boolean {
     return false;
+  }
+  /**
+   * PyTorch's device predicates for backends tensorgrad does not have (`t.is_mps`, `t.is_xpu`,
+   * `t.is_ipu`, `t.is_vulkan`, `t.is_ort`, `t.is_mkldnn`): always false.
+   * @example torch.zeros(2).isMps // false
+   */
+  get isMps(): boolean {
+    return false;
+  }
+  /** PyTorch's `t.is_xpu`: always false. @example torch.zeros(2).isXpu // false */
+  get isXpu(): boolean {
+    return false;
+  }
+  /** PyTorch's `t.is_ipu`: always false. @example torch.zeros(2).isIpu // false */
+  get isIpu(): boolean {
+    return false;
+  }
+  /** PyTorch's `t.is_vulkan`: always false. @example torch.zeros(2).isVulkan // false */
+  get isVulkan(): boolean {
+    return false;
+  }
+  /** PyTorch's `t.is_ort`: always false. @example torch.zeros(2).isOrt // false */
+  get isOrt(): boolean {
+    return false;
+  }
+  /** PyTorch's `t.is_mkldnn`: always false (no MKL-DNN layout). @example torch.zeros(2).isMkldnn // false */
+  get isMkldnn(): boolean {
+    return false;
+  }
+  /** PyTorch's `t.is_nested`: always false (no nested tensors). @example torch.zeros(2).isNested // false */
+  get isNested(): boolean {
+    return false;
+  }
+  /**
+   * PyTorch's `t.is_pinned()`: false, pinned memory is CUDA's.
+   * @example torch.zeros(2).isPinned() // false
+   */
+  isPinned(): boolean {
+    return false;
+  }
+  /**
+   * PyTorch's `t.is_shared()`: whether the storage is shared between threads: held in a
+   * SharedArrayBuffer, or marked by `shareMemory_()`.
+   * @example torch.zeros(2).isShared() // false
+   */
+  isShared(): boolean {
+    const a = this.typedArray as { buffer?: unknown };
+    return (
+      SHARED.has(this.typedArray) ||
+      (typeof SharedArrayBuffer !== "undefined" && a.buffer instanceof SharedArrayBuffer)
+    );
+  }
+  /**
+   * PyTorch's `t.share_memory_()`: marks the storage (and so every view of it) shared, and
+   * returns this tensor. JavaScript has no fork: workers share memory through a
+   * SharedArrayBuffer, which a tensor built over one (`torch.frombuffer`) already uses.
+   * @example torch.zeros(2).shareMemory_().isShared() // true
+   */
+  shareMemory_(): this {
+    SHARED.add(this.typedArray);
+    return this;
   }
   /**
    * PyTorch's `t.is_meta`: always false (tensorgrad has no meta device).

@@ -957,6 +957,14 @@ export class Module {
     return this;
   }
   /**
+   * PyTorch's `module.share_memory()`: every parameter and buffer's storage marked shared
+   * (`t.shareMemory_()`); returns the module.
+   * @example new torch.nn.Linear(2, 2).shareMemory().weight.isShared() // true
+   */
+  shareMemory(): this {
+    return this._apply((t) => t.shareMemory_());
+  }
+  /**
    * Move to a CUDA device: tensorgrad has none, so PyTorch's error of a CPU-only build.
    * @example
    * try {
