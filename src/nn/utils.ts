@@ -119,3 +119,5 @@ export function vectorToParameters(vec: Tensor, parameters: Iterable<Tensor>): v
 
 // recurrent-sequence utilities (h-nntf): torch.nn.utils.rnn
 export * as rnn from "./rnn-utils.js";
+// pruning (h-utils): torch.nn.utils.prune
+export * as prune from "./prune.js";
