@@ -634,7 +634,10 @@ export class RandomStructured extends BasePruningMethod {
   /** the dim indexing the channels */
   dim: number;
 
-  constructor(amount: PruningAmount | { amount: PruningAmount; dim?: number }, dim?: number) {
+  constructor(
+    amount: PruningAmount | { amount: PruningAmount; dim?: number },
+    dim?: number | { dim?: number },
+  ) {
     super();
     const a = ctorArgs<{ amount: number; dim: number }>(
       "RandomStructured",

@@ -29,7 +29,7 @@ function reprOf(v: unknown): string {
  */
 export function skipInit<C extends new (...args: never[]) => Module>(
   moduleCls: C,
-  ...args: ConstructorParameters<C>
+  ...args: unknown[]
 ): InstanceType<C> {
   if (typeof moduleCls !== "function" || !(moduleCls.prototype instanceof Module))
     throw runtimeError(`Expected a Module; got ${reprOf(moduleCls)}`);
