@@ -403,6 +403,11 @@ const ERRORS: Record<string, () => unknown> = {
   prune_importance_shape: () =>
     new prune.L1Unstructured(1).prune(torch.ones(2, 3), { importanceScores: torch.ones(3) }),
   missing_param: () => prune.l1Unstructured(fresh(), "nope", 0.5),
+  global_missing_amount: () =>
+    prune.globalUnstructured([[fresh(), "weight"]], prune.L1Unstructured),
+  ctor_missing_amount: () => new (prune.RandomStructured as new () => unknown)(),
+  apply_missing_amount: () =>
+    (prune.L1Unstructured.apply as (m: unknown, n: string) => unknown)(fresh(), "weight"),
 };
 
 /** Python's object addresses differ from run to run. */

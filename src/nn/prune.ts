@@ -10,7 +10,14 @@
  */
 import { Tensor } from "../tensor.js";
 import type { DType } from "../dtype.js";
-import { assertionError, attributeError, indexError, typeError, valueError } from "../errors.js";
+import {
+  assertionError,
+  attributeError,
+  indexError,
+  keyError,
+  typeError,
+  valueError,
+} from "../errors.js";
 import { pyTypeName } from "../ops/core.js";
 import { formatPyFloat } from "../print.js";
 import { cat } from "../ops/views.js";
@@ -355,7 +362,7 @@ export abstract class BasePruningMethod {
     if ((module as unknown as Record<string, unknown>)[name] !== undefined) module.deleteAttr(name);
     const params = new Map(module.namedParameters("", false));
     const orig = params.get(`${name}_orig`);
-    if (orig === undefined) throw attributeError(`'${name}_orig'`);
+    if (orig === undefined) throw keyError(`'${name}_orig'`);
     orig.data = weight.data;
     module.deleteAttr(`${name}_orig`);
     module.deleteAttr(`${name}_mask`);
