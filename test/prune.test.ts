@@ -405,7 +405,7 @@ const ERRORS: Record<string, () => unknown> = {
   missing_param: () => prune.l1Unstructured(fresh(), "nope", 0.5),
   global_missing_amount: () =>
     prune.globalUnstructured([[fresh(), "weight"]], prune.L1Unstructured),
-  ctor_missing_amount: () => new (prune.RandomStructured as new () => unknown)(),
+  ctor_missing_amount: () => new (prune.RandomStructured as unknown as new () => unknown)(),
   apply_missing_amount: () =>
     (prune.L1Unstructured.apply as (m: unknown, n: string) => unknown)(fresh(), "weight"),
 };
