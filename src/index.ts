@@ -281,6 +281,12 @@ export declare namespace utils {
     type Subset<T> = import("./data/dataset.js").Subset<T>;
     /** Datasets one after another. */
     type ConcatDataset<T> = import("./data/dataset.js").ConcatDataset<T>;
+    /** An iterable-style dataset: `[Symbol.iterator]` (and optionally `length`). */
+    type IterableDataset<T = unknown> = import("./data/dataset.js").IterableDataset<T>;
+    /** Iterable-style datasets one after another. */
+    type ChainDataset<T = unknown> = import("./data/dataset.js").ChainDataset<T>;
+    /** Indices drawn by torch.multinomial with the given weights. */
+    type WeightedRandomSampler = import("./data/dataloader.js").WeightedRandomSampler;
     /** Anything with `getItem(i)` and `length`. */
     type DatasetLike<T> = import("./data/dataset.js").DatasetLike<T>;
     /** Iterates a dataset in (shuffled) batches of type B. */
@@ -292,7 +298,7 @@ export declare namespace utils {
     type DataLoaderOptions<T, B> = import("./data/dataloader.js").DataLoaderOptions<T, B>;
     /** The batch type the default collate makes from samples of type T. */
     type Collated<T> = import("./data/dataloader.js").Collated<T>;
-    /** An iterable of indices with a length. */
+    /** The base class of samplers: an iterable of indices (a `length` for len(loader)). */
     type Sampler<T = number> = import("./data/dataloader.js").Sampler<T>;
     /** MNIST-style IDX files as a dataset of [image, label]. */
     type MNIST = import("./data/idx.js").MNIST;

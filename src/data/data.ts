@@ -7,16 +7,28 @@
 
  * const loader = new DataLoader(new TensorDataset(x, y), { batchSize: 32, shuffle: true });
  */
-export { Dataset, TensorDataset, Subset, ConcatDataset, randomSplit } from "./dataset.js";
+export {
+  Dataset,
+  IterableDataset,
+  ChainDataset,
+  TensorDataset,
+  Subset,
+  ConcatDataset,
+  randomSplit,
+} from "./dataset.js";
 export type { DatasetLike } from "./dataset.js";
 export {
   DataLoader,
+  Sampler,
   SequentialSampler,
   RandomSampler,
   SubsetRandomSampler,
+  WeightedRandomSampler,
   BatchSampler,
   defaultCollate,
+  defaultConvert,
+  getWorkerInfo,
 } from "./dataloader.js";
-export type { Sampler, DataLoaderOptions } from "./dataloader.js";
+export type { DataLoaderOptions } from "./dataloader.js";
 export { readIdx, readIdxFile, idxToTensor, MNIST } from "./idx.js";
 export type { IdxArray } from "./idx.js";

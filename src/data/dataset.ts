@@ -5,6 +5,7 @@
 import { Tensor } from "../tensor.js";
 import { Generator, defaultGenerator } from "../generator.js";
 import { randpermArray } from "../ops/randperm.js";
+import { assertionError, notImplementedError, typeError } from "../errors.js";
 
 /**
  * A map-style dataset: `getItem(i)` for i in [0, length). Subclass it, or pass any object with
@@ -21,6 +22,91 @@ export abstract class Dataset<T = unknown> {
   abstract getItem(index: number): T;
   /** The number of samples (PyTorch's `len(dataset)`). */
   abstract get length(): number;
+
+  /**
+   * This dataset followed by `other` (PyTorch's `dataset + other`): a ConcatDataset, or for an
+   * IterableDataset a ChainDataset.
+   * @example
+   * const a = new torch.utils.data.TensorDataset(torch.arange(3));
+   * a.add(new torch.utils.data.TensorDataset(torch.arange(2))).length // 5
+   */
+  add(other: Dataset<T>): Dataset<T> {
+    return new ConcatDataset([this, other]);
+  }
+}
+
+/**
+ * An iterable-style dataset (torch.utils.data.IterableDataset): subclasses define
+ * `[Symbol.iterator]` (PyTorch's `__iter__`), and may define a `length` getter (`__len__`).
+ * DataLoader iterates it in order (no sampler), batching `batchSize` samples at a time.
+ *
+ * @example
+ * class Range extends torch.utils.data.IterableDataset<number> {
+ *   constructor(readonly n: number) { super(); }
+ *   *[Symbol.iterator]() { for (let i = 0; i < this.n; i++) yield i; }
+ * }
+ * const loader = new torch.utils.data.DataLoader(new Range(5), { batchSize: 2 });
+ * [...loader].map((b) => b.tolist()); // [[0, 1], [2, 3], [4]]
+ */
+export abstract class IterableDataset<T = unknown> extends Dataset<T> implements Iterable<T> {
+  /** The samples, in order (PyTorch's `__iter__`). */
+  abstract [Symbol.iterator](): Iterator<T>;
+
+  /** PyTorch's Dataset.__getitem__: an iterable-style dataset has no indexing. */
+  getItem(_index: number): T {
+    throw notImplementedError("");
+  }
+
+  /** PyTorch's len() of a dataset without `__len__`: a TypeError (a subclass may define it). */
+  get length(): number {
+    throw typeError(`object of type '${this.constructor.name}' has no len()`);
+  }
+
+  /**
+   * This dataset then `other` (PyTorch's `iterable_dataset + other`): a ChainDataset.
+   * @example
+   * const ds = new torch.utils.data.ChainDataset([]);
+   * [...ds.add(new torch.utils.data.ChainDataset([])).datasets].length // 2
+   */
+  override add(other: Dataset<T>): ChainDataset<T> {
+    return new ChainDataset([this, other]);
+  }
+}
+
+/**
+ * Iterable-style datasets one after another (torch.utils.data.ChainDataset); its length is the
+ * sum of theirs. Every one must be an IterableDataset (PyTorch's AssertionError otherwise, raised
+ * when it is reached).
+ *
+ * @example
+ * class Range extends torch.utils.data.IterableDataset<number> {
+ *   constructor(readonly n: number) { super(); }
+ *   *[Symbol.iterator]() { for (let i = 0; i < this.n; i++) yield i; }
+ * }
+ * [...new torch.utils.data.ChainDataset([new Range(2), new Range(3)])]; // [0, 1, 0, 1, 2]
+ */
+export class ChainDataset<T = unknown> extends IterableDataset<T> {
+  constructor(readonly datasets: Iterable<Dataset<T>>) {
+    super();
+  }
+
+  *[Symbol.iterator](): Iterator<T> {
+    for (const d of this.datasets) {
+      if (!(d instanceof IterableDataset))
+        throw assertionError("ChainDataset only supports IterableDataset");
+      yield* d as IterableDataset<T>;
+    }
+  }
+
+  override get length(): number {
+    let total = 0;
+    for (const d of this.datasets) {
+      if (!(d instanceof IterableDataset))
+        throw assertionError("ChainDataset only supports IterableDataset");
+      total += d.length;
+    }
+    return total;
+  }
 }
 
 /** What DataLoader and the helpers accept as a dataset. */
@@ -94,6 +180,9 @@ export class ConcatDataset<T> extends Dataset<T> {
   constructor(readonly datasets: readonly DatasetLike<T>[]) {
     super();
     if (datasets.length === 0) throw new Error("datasets should not be an empty iterable");
+    for (const d of datasets)
+      if (d instanceof IterableDataset)
+        throw assertionError("ConcatDataset does not support IterableDataset");
     let s = 0;
     for (const d of datasets) {
       s += d.length;

@@ -298,6 +298,23 @@ class BackwardHookState {
 
 const REG = Symbol("tensorgrad.module.registry");
 
+/**
+ * Note [stateless fields]: torch.nn.utils.stateless.functionalCall (nn/stateless.ts) shadows a
+ * module's field for one call with an accessor whose getter returns the tensor passed in (as
+ * PyTorch 1.13's `__getattribute__` of its swapped class does) and carries the field's own value
+ * under this key. The registry (parameters, buffers, children, the state dict) reads the own
+ * value, so during the call `namedParameters()` gives the module's own tensors, as PyTorch's.
+ */
+export const STORED_FIELD = Symbol("tensorgrad.module.storedField");
+
+/** The field `name` of `m` as the registry sees it (Note [stateless fields]). */
+function storedField(m: Module, name: string): unknown {
+  const d = Object.getOwnPropertyDescriptor(m, name);
+  const get = d?.get as { [STORED_FIELD]?: { value: unknown } } | undefined;
+  const stored = get?.[STORED_FIELD];
+  return stored !== undefined ? stored.value : (m as unknown as Record<string, unknown>)[name];
+}
+
 /** torch.typename of a value, for PyTorch's assignment errors. */
 function typeName(v: unknown): string {
   if (v instanceof Tensor) return v.dtype.tensorTypeName;
@@ -502,9 +519,9 @@ export class Module {
   /** Refresh the registry from the own fields. */
   private _sync(): Registry {
     const reg = this[REG];
-    const rec = this as unknown as Record<string, unknown>;
+    const value = (k: string): unknown => storedField(this, k);
     for (const key of Object.keys(this)) {
-      const v = rec[key];
+      const v = value(key);
       if (v instanceof Parameter) {
         if (!reg.parameters.has(key)) {
           reg.modules.delete(key);
@@ -522,7 +539,7 @@ export class Module {
     for (const name of reg.parameters) {
       if (!Object.prototype.hasOwnProperty.call(this, name)) reg.parameters.delete(name);
       else {
-        const v = rec[name];
+        const v = value(name);
         if (v !== null && v !== undefined && !(v instanceof Parameter))
           throw typeError(
             `cannot assign '${typeName(v)}' as parameter '${name}' (torch.nn.Parameter or None expected)`,
@@ -532,7 +549,7 @@ export class Module {
     for (const name of reg.modules) {
       if (!Object.prototype.hasOwnProperty.call(this, name)) reg.modules.delete(name);
       else {
-        const v = rec[name];
+        const v = value(name);
         if (v !== null && v !== undefined && !(v instanceof Module))
           throw typeError(
             `cannot assign '${typeName(v)}' as child module '${name}' (torch.nn.Module or None expected)`,
@@ -544,7 +561,7 @@ export class Module {
         reg.buffers.delete(name);
         reg.nonPersistent.delete(name);
       } else {
-        const v = rec[name];
+        const v = value(name);
         if (v !== null && v !== undefined && !(v instanceof Tensor))
           throw typeError(
             `cannot assign '${typeName(v)}' as buffer '${name}' (torch.Tensor or None expected)`,
@@ -654,18 +671,15 @@ export class Module {
   /** This module's own parameters as [name, value] (null values included). */
   private _ownParameters(): [string, Parameter | null][] {
     const reg = this._sync();
-    const rec = this as unknown as Record<string, Parameter | null>;
-    return Array.from(reg.parameters, (n) => [n, rec[n] ?? null]);
+    return Array.from(reg.parameters, (n) => [n, (storedField(this, n) as Parameter) ?? null]);
   }
   private _ownBuffers(): [string, Tensor | null][] {
     const reg = this._sync();
-    const rec = this as unknown as Record<string, Tensor | null>;
-    return Array.from(reg.buffers, (n) => [n, rec[n] ?? null]);
+    return Array.from(reg.buffers, (n) => [n, (storedField(this, n) as Tensor) ?? null]);
   }
   private _ownModules(): [string, Module | null][] {
     const reg = this._sync();
-    const rec = this as unknown as Record<string, Module | null>;
-    return Array.from(reg.modules, (n) => [n, rec[n] ?? null]);
+    return Array.from(reg.modules, (n) => [n, (storedField(this, n) as Module) ?? null]);
   }
 
   /**

@@ -119,3 +119,16 @@ export function vectorToParameters(vec: Tensor, parameters: Iterable<Tensor>): v
 
 // recurrent-sequence utilities (h-nntf): torch.nn.utils.rnn
 export * as rnn from "./rnn-utils.js";
+// pruning (h-utils): torch.nn.utils.prune
+export * as prune from "./prune.js";
+// torch.nn.utils.stateless.functional_call (h-utils)
+export * as stateless from "./stateless.js";
+// conv/linear + BatchNorm fusion and skip_init (h-utils)
+export * as fusion from "./fusion.js";
+export {
+  fuseConvBnEval,
+  fuseConvBnWeights,
+  fuseLinearBnEval,
+  fuseLinearBnWeights,
+} from "./fusion.js";
+export { skipInit } from "./skip-init.js";
