@@ -13,8 +13,12 @@ function absIndex(idx: number, n: number): number {
   return idx < 0 ? idx + n : idx;
 }
 
+/**
+ * The container's entries as PyTorch's `_modules.values()` gives them: a module added twice
+ * (`Sequential(lin, act, lin)`) runs twice, where namedChildren would list it once.
+ */
 function entriesOf(m: Module): [string, Module][] {
-  return m.namedChildren();
+  return m._ownModules().filter((e): e is [string, Module] => e[1] !== null);
 }
 
 /** Rebuild the children of `m` from `items` (names and order). */

@@ -677,7 +677,11 @@ export class Module {
     const reg = this._sync();
     return Array.from(reg.buffers, (n) => [n, (storedField(this, n) as Tensor) ?? null]);
   }
-  private _ownModules(): [string, Module | null][] {
+  /**
+   * @internal This module's own child slots in registration order, a module registered under
+   * two names listed twice (PyTorch's `_modules`; namedChildren lists each module once).
+   */
+  _ownModules(): [string, Module | null][] {
     const reg = this._sync();
     return Array.from(reg.modules, (n) => [n, (storedField(this, n) as Module) ?? null]);
   }
