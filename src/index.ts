@@ -22,7 +22,8 @@ import { Function as AutogradFunction, FunctionCtx } from "./autograd/custom-fun
 import { savedTensorsHooks, disableSavedTensorsHooks } from "./autograd/saved-hooks.js";
 import { checkOptions } from "./registry/ops/creation.js";
 import { detectAnomaly, setDetectAnomaly, isAnomalyEnabled } from "./autograd/anomaly-mode.js";
-import { checkpoint, checkpointWith } from "./autograd/checkpoint.js";
+import { checkpoint, checkpointWith, type CheckpointOptions } from "./autograd/checkpoint.js";
+import * as nnModule from "./nn/index.js";
 import { explain } from "./autograd/explain.js";
 import * as functional from "./autograd/functional.js";
 import * as data from "./data/data.js";
@@ -259,10 +260,61 @@ export * as viz from "./viz.js";
 export * as onnx from "./onnx/index.js";
 /** torch.func: grad, gradAndValue, vjp, jvp, jacrev, jacfwd, hessian (composable transforms) */
 export * as func from "./func.js";
+/** `torch.utils.checkpointSequential`'s options (PyTorch's keyword arguments). */
+export interface CheckpointSequentialOptions extends CheckpointOptions {
+  /**
+   * PyTorch's `use_reentrant`: both of its implementations give the same gradients, and
+   * tensorgrad has one; accepted for porting.
+   */
+  useReentrant?: boolean;
+}
+
+/**
+ * torch.utils.checkpoint.checkpoint_sequential(functions, segments, input): run a Sequential
+ * (or a list of modules and functions) in `segments` pieces, checkpointing all but the last,
+ * so backward recomputes their activations. A Sequential contributes its children (each
+ * module once, as PyTorch's `children()` lists them).
+ * @example
+ * const model = new torch.nn.Sequential(new torch.nn.Linear(4, 4), new torch.nn.ReLU(), new torch.nn.Linear(4, 1));
+ * const y = torch.utils.checkpointSequential(model, 2, torch.randn(2, 4, { requiresGrad: true }));
+ * y.sum().backward();
+ */
+function checkpointSequential(
+  functions: nnModule.Sequential | (nnModule.Module | ((x: Tensor) => Tensor))[],
+  segments: number,
+  input: Tensor,
+  opts: CheckpointSequentialOptions = {},
+): Tensor {
+  const fns = functions instanceof nnModule.Sequential ? functions.children() : functions;
+  const run =
+    (start: number, end: number) =>
+    (x: Tensor): Tensor => {
+      for (let j = start; j <= end; j++) {
+        const f = fns[j];
+        x = f instanceof nnModule.Module ? (f.call(x) as Tensor) : f(x);
+      }
+      return x;
+    };
+  const segmentSize = Math.floor(fns.length / segments);
+  // the last segment is not checkpointed (its activations are needed for backward at once)
+  let end = -1;
+  for (let start = 0; start < segmentSize * (segments - 1); start += segmentSize) {
+    end = start + segmentSize - 1;
+    input = checkpointWith(
+      { preserveRngState: opts.preserveRngState ?? true },
+      run(start, end),
+      input,
+    );
+  }
+  return run(end + 1, fns.length - 1)(input);
+}
+
 /** torch.utils: checkpoint(fn, ...args), checkpointWith(options, fn, ...args), data. */
 export const utils = {
   /** torch.utils.checkpoint.checkpoint(fn, ...args): recompute fn's activations in backward. */
   checkpoint,
+  /** torch.utils.checkpoint.checkpoint_sequential(functions, segments, input). */
+  checkpointSequential,
   /** checkpoint with options first: checkpointWith({ preserveRngState }, fn, ...args). */
   checkpointWith,
   /** torch.utils.data: datasets, samplers, DataLoader, MNIST. */
