@@ -40,7 +40,17 @@ const LAYERS = [
   { name: "op registry", modules: ["registry/", "generated/"] },
   {
     name: "nn, optim, data",
-    modules: ["nn/", "optim/", "data/", "serialization", "pickle", "ptfile", "viz", "onnx/"],
+    modules: [
+      "nn/",
+      "optim/",
+      "data/",
+      "distributions/",
+      "serialization",
+      "pickle",
+      "ptfile",
+      "viz",
+      "onnx/",
+    ],
   },
   { name: "torch.func", modules: ["func"] },
   { name: "public API", modules: ["index"] },

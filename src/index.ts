@@ -99,6 +99,14 @@ export {
 } from "./generator.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
+/**
+ * torch.distributions: Normal, Categorical, MultivariateNormal, ... with exact seeded sampling,
+ * logProb, entropy and klDivergence.
+ * @example
+ * torch.manualSeed(0);
+ * new torch.distributions.Normal(0, 1).sample([2]); // tensor([ 1.5410, -0.2934])
+ */
+export * as distributions from "./distributions/index.js";
 /** torch.linalg: the registry's linalg ops (linalg.cross) */
 export * as linalg from "./generated/linalg.js";
 /** torch.special: the special functions (erfcx, logNdtr, besselJ0, xlog1py, zeta, ...) */

@@ -1,0 +1,374 @@
+/**
+ * kl_divergence and register_kl (kl.py): KL(p ‖ q) by the most specific registered pair of
+ * distribution classes, with PyTorch's closed forms for the pairs of the distributions here.
+ */
+import type { Tensor } from "../tensor.js";
+import { fullLike } from "../generated/functions.js";
+import { solveTriangular } from "../generated/linalg.js";
+import { softplus } from "../generated/nn-functional.js";
+import { broadcastShapes } from "../registry/ops/misc.js";
+import { warn } from "../registry/ops/nn.js";
+import { notImplementedError, typeError, valueError } from "../errors.js";
+import { Distribution, ExponentialFamily } from "./distribution.js";
+import { Cauchy, Exponential, Laplace, Normal, Uniform } from "./continuous.js";
+import { Bernoulli, Categorical, Geometric, OneHotCategorical } from "./discrete.js";
+import { Independent } from "./independent.js";
+import { MultivariateNormal, batchMahalanobis } from "./multivariate-normal.js";
+import { Gumbel, HalfNormal, TransformedDistribution } from "./transformed.js";
+import { eulerConstant, sameShape, sumRightmost } from "./utils.js";
+
+/** A class whose instances are P (abstract ones included), whatever its constructor takes. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any constructor signature
+export type ClassOf<P> = abstract new (...args: any[]) => P;
+/** A distribution class. */
+export type DistributionClass = ClassOf<Distribution>;
+
+/** A KL implementation for a pair of classes. */
+export type KlFn<P extends Distribution = Distribution, Q extends Distribution = Distribution> = (
+  p: P,
+  q: Q,
+) => Tensor;
+
+const REGISTRY = new Map<DistributionClass, Map<DistributionClass, KlFn>>();
+const MEMO = new Map<DistributionClass, Map<DistributionClass, KlFn | null>>();
+
+const isSubclass = (a: DistributionClass, b: DistributionClass): boolean =>
+  a === b || a.prototype instanceof b;
+
+/**
+ * Registers `fn` as KL(p ‖ q) for p of class `typeP` and q of class `typeQ` (register_kl); the
+ * most specific registered pair wins.
+ * @example
+ * class MyNormal extends torch.distributions.Normal {}
+ * torch.distributions.registerKl(MyNormal, MyNormal, (p, q) => torch.zeros(p.batchShape));
+ */
+export function registerKl<P extends Distribution, Q extends Distribution>(
+  typeP: ClassOf<P>,
+  typeQ: ClassOf<Q>,
+  fn: KlFn<P, Q>,
+): KlFn<P, Q> {
+  for (const [t, which] of [
+    [typeP, "p"],
+    [typeQ, "q"],
+  ] as const) {
+    if (typeof t !== "function" || !isSubclass(t, Distribution))
+      throw typeError(`Expected type_${which} to be a Distribution subclass but got ${String(t)}`);
+  }
+  const P: DistributionClass = typeP;
+  const Q: DistributionClass = typeQ;
+  let row = REGISTRY.get(P);
+  if (!row) REGISTRY.set(P, (row = new Map()));
+  row.set(Q, fn as KlFn);
+  MEMO.clear();
+  return fn;
+}
+
+/** _Match.__le__: lexicographic by subclass, stopping at the first differing type. */
+function matchLe(a: DistributionClass[], b: DistributionClass[]): boolean {
+  for (let i = 0; i < a.length; i++) {
+    if (!isSubclass(a[i], b[i])) return false;
+    if (a[i] !== b[i]) break;
+  }
+  return true;
+}
+
+/** min over `_Match`es as Python's min() does (the first of the smallest). */
+function minMatch(ms: DistributionClass[][]): DistributionClass[] {
+  let best = ms[0];
+  for (const m of ms.slice(1)) if (!matchLe(best, m)) best = m;
+  return best;
+}
+
+/** _dispatch_kl: the most specific match, warning when the two orders disagree. */
+function dispatch(typeP: DistributionClass, typeQ: DistributionClass): KlFn | null {
+  const matches: DistributionClass[][] = [];
+  for (const [sp, row] of REGISTRY) {
+    for (const sq of row.keys()) {
+      if (isSubclass(typeP, sp) && isSubclass(typeQ, sq)) matches.push([sp, sq]);
+    }
+  }
+  if (matches.length === 0) return null;
+  const [leftP, leftQ] = minMatch(matches);
+  const [rightQ, rightP] = minMatch(matches.map((m) => [m[1], m[0]]));
+  const leftFn = REGISTRY.get(leftP)?.get(leftQ) as KlFn;
+  const rightFn = REGISTRY.get(rightP)?.get(rightQ) as KlFn;
+  if (leftFn !== rightFn) {
+    warn(
+      `Ambiguous kl_divergence(${typeP.name}, ${typeQ.name}). Please register_kl(${leftP.name}, ${rightQ.name})`,
+    );
+  }
+  return leftFn;
+}
+
+/**
+ * KL(p ‖ q), batched over the batch shape (kl_divergence).
+ * @example
+ * const p = new torch.distributions.Normal(0, 1);
+ * const q = new torch.distributions.Normal(1, 2);
+ * torch.distributions.klDivergence(p, q); // tensor(0.4431)
+ */
+export function klDivergence(p: Distribution, q: Distribution): Tensor {
+  const tp = p.constructor as DistributionClass;
+  const tq = q.constructor as DistributionClass;
+  let row = MEMO.get(tp);
+  if (!row) MEMO.set(tp, (row = new Map()));
+  let fn = row.get(tq);
+  if (fn === undefined) {
+    fn = dispatch(tp, tq);
+    row.set(tq, fn);
+  }
+  if (fn === null) {
+    throw notImplementedError(
+      `No KL(p || q) is implemented for p type ${p.name} and q type ${q.name}`,
+    );
+  }
+  return fn(p, q);
+}
+
+/** a tensor of inf like `t` */
+const infiniteLike = (t: Tensor): Tensor => fullLike(t, Infinity);
+
+/** the trace of X Xᵀ over trailing batch dims */
+function batchTraceXXT(bmat: Tensor): Tensor {
+  const n = bmat.size(-1);
+  const m = bmat.size(-2);
+  return bmat
+    .reshape([-1, m * n])
+    .pow(2)
+    .sum(-1)
+    .reshape(bmat.shape.slice(0, -2));
+}
+
+// ---- same families ----
+
+registerKl(Bernoulli, Bernoulli, (p, q) => {
+  const t1 = p.probs
+    .mul(softplus(q.logits.neg()).sub(softplus(p.logits.neg())))
+    .maskedFill(q.probs.eq(0), Infinity);
+  const t1b = t1.maskedFill(p.probs.eq(0), 0);
+  const t2 = p.probs
+    .neg()
+    .add(1)
+    .mul(softplus(q.logits).sub(softplus(p.logits)))
+    .maskedFill(q.probs.eq(1), Infinity);
+  const t2b = t2.maskedFill(p.probs.eq(1), 0);
+  return t1b.add(t2b);
+});
+
+/** Σ p (log p - log q), inf where q = 0 < p */
+function klCategorical(p: Categorical, q: Categorical): Tensor {
+  const t = p.probs.mul(p.logits.sub(q.logits));
+  const t1 = t.maskedFill(q.probs.eq(0).expandAs(t), Infinity);
+  return t1.maskedFill(p.probs.eq(0).expandAs(t), 0).sum(-1);
+}
+registerKl(Categorical, Categorical, klCategorical);
+
+registerKl(Exponential, Exponential, (p, q) => {
+  const rateRatio = q.rate.div(p.rate);
+  return rateRatio.log().neg().add(rateRatio).sub(1);
+});
+
+registerKl(ExponentialFamily, ExponentialFamily, (p, q) => {
+  if (p.constructor !== q.constructor) {
+    throw notImplementedError(
+      "The cross KL-divergence between different exponential families cannot " +
+        "                            be computed using Bregman divergences",
+    );
+  }
+  throw notImplementedError(
+    `No KL(p || q) is implemented for p type ${p.name} and q type ${q.name}`,
+  );
+});
+
+registerKl(Gumbel, Gumbel, (p, q) => {
+  const ct1 = p.scale.div(q.scale);
+  const ct2 = q.loc.div(q.scale);
+  const ct3 = p.loc.div(q.scale);
+  const t1 = ct1.log().neg().sub(ct2).add(ct3);
+  const t2 = ct1.mul(eulerConstant);
+  const t3 = ct2.add(ct1.add(1).lgamma()).sub(ct3).exp();
+  return t1
+    .add(t2)
+    .add(t3)
+    .sub(1 + eulerConstant);
+});
+
+registerKl(Geometric, Geometric, (p, q) =>
+  p.entropy().neg().sub(q.probs.neg().log1p().div(p.probs)).sub(q.logits),
+);
+
+/** KL of two normals: (r + ((μp - μq)/σq)² - 1 - log r) / 2, r = (σp/σq)² */
+function klNormalNormal(p: Normal, q: Normal): Tensor {
+  const varRatio = p.scale.div(q.scale).pow(2);
+  const t1 = p.loc.sub(q.loc).div(q.scale).pow(2);
+  return varRatio.add(t1).sub(1).sub(varRatio.log()).mul(0.5);
+}
+registerKl(Normal, Normal, klNormalNormal);
+
+registerKl(HalfNormal, HalfNormal, (p, q) =>
+  klNormalNormal(p.baseDist as Normal, q.baseDist as Normal),
+);
+
+registerKl(Laplace, Laplace, (p, q) => {
+  const scaleRatio = p.scale.div(q.scale);
+  const locAbsDiff = p.loc.sub(q.loc).abs();
+  const t1 = scaleRatio.log().neg();
+  const t2 = locAbsDiff.div(q.scale);
+  const t3 = scaleRatio.mul(locAbsDiff.neg().div(p.scale).exp());
+  return t1.add(t2).add(t3).sub(1);
+});
+
+registerKl(MultivariateNormal, MultivariateNormal, (p, q) => {
+  if (!sameShape(p.eventShape, q.eventShape)) {
+    throw valueError(
+      "KL-divergence between two Multivariate Normals with                          different event shapes cannot be computed",
+    );
+  }
+  const pL = p._unbroadcastedScaleTril;
+  const qL = q._unbroadcastedScaleTril;
+  const halfTerm1 = qL
+    .diagonal(0, -2, -1)
+    .log()
+    .sum(-1)
+    .sub(pL.diagonal(0, -2, -1).log().sum(-1));
+  const combined = broadcastShapes(qL.shape.slice(0, -2), pL.shape.slice(0, -2));
+  const n = p.eventShape[0];
+  const qTril = qL.expand([...combined, n, n]);
+  const pTril = pL.expand([...combined, n, n]);
+  const term2 = batchTraceXXT(solveTriangular(qTril, pTril, { upper: false }));
+  const term3 = batchMahalanobis(qL, q.loc.sub(p.loc));
+  return halfTerm1.add(term2.add(term3).sub(n).mul(0.5));
+});
+
+registerKl(OneHotCategorical, OneHotCategorical, (p, q) =>
+  klCategorical(p._categorical, q._categorical),
+);
+
+registerKl(TransformedDistribution, TransformedDistribution, (p, q) => {
+  const same =
+    p.transforms.length === q.transforms.length &&
+    p.transforms.every((t, i) => t.equals(q.transforms[i]));
+  if (!same) throw notImplementedError("");
+  if (!sameShape(p.eventShape, q.eventShape)) throw notImplementedError("");
+  return klDivergence(p.baseDist, q.baseDist);
+});
+
+registerKl(Uniform, Uniform, (p, q) => {
+  const result = q.high.sub(q.low).div(p.high.sub(p.low)).log();
+  return result.maskedFill(q.low.gt(p.low).logicalOr(q.high.lt(p.high)), Infinity);
+});
+
+registerKl(Independent, Independent, (p, q) => {
+  if (p.reinterpretedBatchNdims !== q.reinterpretedBatchNdims) throw notImplementedError("");
+  return sumRightmost(klDivergence(p.baseDist, q.baseDist), p.reinterpretedBatchNdims);
+});
+
+registerKl(Cauchy, Cauchy, (p, q) => {
+  // log((σp + σq)² + (μp - μq)²) - log(4 σp σq)
+  const t1 = p.scale.add(q.scale).pow(2).add(p.loc.sub(q.loc).pow(2)).log();
+  const t2 = p.scale.mul(4).mul(q.scale).log();
+  return t1.sub(t2);
+});
+
+// ---- different families ----
+
+for (const Q of [Uniform] as const) registerKl(Exponential, Q, (p) => infiniteLike(p.rate));
+
+registerKl(Exponential, Gumbel, (p, q) => {
+  const scaleRateProd = p.rate.mul(q.scale);
+  const locScaleRatio = q.loc.div(q.scale);
+  const t1 = scaleRateProd.log().sub(1);
+  const t2 = locScaleRatio.exp().mul(scaleRateProd).div(scaleRateProd.add(1));
+  const t3 = scaleRateProd.reciprocal();
+  return t1.sub(locScaleRatio).add(t2).add(t3);
+});
+
+registerKl(Exponential, Normal, (p, q) => {
+  const varNormal = q.scale.pow(2);
+  const rateSqr = p.rate.pow(2);
+  const t1 = rateSqr.mul(varNormal).mul(2).mul(Math.PI).log().mul(0.5);
+  const t2 = rateSqr.reciprocal();
+  const t3 = q.loc.div(p.rate);
+  const t4 = q.loc.pow(2).mul(0.5);
+  return t1.sub(1).add(t2.sub(t3).add(t4).div(varNormal));
+});
+
+for (const Q of [Exponential, Uniform] as DistributionClass[]) registerKl(Gumbel, Q, (p) => infiniteLike(p.loc));
+
+registerKl(Gumbel, Normal, (p, q) => {
+  const paramRatio = p.scale.div(q.scale);
+  const t1 = paramRatio.div(Math.sqrt(2 * Math.PI)).log();
+  const t2 = paramRatio.mul(Math.PI).mul(0.5).pow(2).div(3);
+  const t3 = p.loc.add(p.scale.mul(eulerConstant)).sub(q.loc).div(q.scale).pow(2).mul(0.5);
+  return t1
+    .neg()
+    .add(t2)
+    .add(t3)
+    .sub(eulerConstant + 1);
+});
+
+for (const Q of [Exponential, Uniform] as DistributionClass[]) registerKl(Laplace, Q, (p) => infiniteLike(p.loc));
+
+registerKl(Laplace, Normal, (p, q) => {
+  const varNormal = q.scale.pow(2);
+  const scaleSqrVarRatio = p.scale.pow(2).div(varNormal);
+  const t1 = scaleSqrVarRatio.mul(2).div(Math.PI).log().mul(0.5);
+  const t2 = p.loc.pow(2).mul(0.5);
+  const t3 = p.loc.mul(q.loc);
+  const t4 = q.loc.pow(2).mul(0.5);
+  return t1.neg().add(scaleSqrVarRatio).add(t2.sub(t3).add(t4).div(varNormal)).sub(1);
+});
+
+for (const Q of [Exponential, Uniform] as DistributionClass[]) registerKl(Normal, Q, (p) => infiniteLike(p.loc));
+
+registerKl(Normal, Gumbel, (p, q) => {
+  const meanScaleRatio = p.loc.div(q.scale);
+  const varScaleSqrRatio = p.scale.div(q.scale).pow(2);
+  const locScaleRatio = q.loc.div(q.scale);
+  const t1 = varScaleSqrRatio.log().mul(0.5);
+  const t2 = meanScaleRatio.sub(locScaleRatio);
+  const t3 = meanScaleRatio.neg().add(varScaleSqrRatio.mul(0.5)).add(locScaleRatio).exp();
+  return t1
+    .neg()
+    .add(t2)
+    .add(t3)
+    .sub(0.5 * (1 + Math.log(2 * Math.PI)));
+});
+
+registerKl(Normal, Laplace, (p, q) => {
+  const locDiff = p.loc.sub(q.loc);
+  const scaleRatio = p.scale.div(q.scale);
+  const locDiffScaleRatio = locDiff.div(p.scale);
+  const t1 = scaleRatio.log();
+  const t2 = p.scale.mul(Math.sqrt(2 / Math.PI)).mul(locDiffScaleRatio.pow(2).mul(-0.5).exp());
+  const t3 = locDiff.mul(locDiffScaleRatio.mul(Math.sqrt(0.5)).erf());
+  return t1
+    .neg()
+    .add(t2.add(t3).div(q.scale))
+    .sub(0.5 * (1 + Math.log(0.5 * Math.PI)));
+});
+
+registerKl(Uniform, Exponential, (p, q) => {
+  const result = q.rate.mul(p.high.add(p.low)).div(2).sub(p.high.sub(p.low).mul(q.rate).log());
+  return result.maskedFill(p.low.lt(0), Infinity);
+});
+
+registerKl(Uniform, Gumbel, (p, q) => {
+  const commonTerm = q.scale.div(p.high.sub(p.low));
+  const highLocDiff = p.high.sub(q.loc).div(q.scale);
+  const lowLocDiff = p.low.sub(q.loc).div(q.scale);
+  const t1 = commonTerm.log().add(highLocDiff.add(lowLocDiff).mul(0.5));
+  const t2 = commonTerm.mul(highLocDiff.neg().exp().sub(lowLocDiff.neg().exp()));
+  return t1.sub(t2);
+});
+
+registerKl(Uniform, Normal, (p, q) => {
+  const commonTerm = p.high.sub(p.low);
+  const t1 = q.scale
+    .mul(Math.sqrt(Math.PI * 2))
+    .div(commonTerm)
+    .log();
+  const t2 = commonTerm.pow(2).div(12);
+  const t3 = p.high.add(p.low).sub(q.loc.mul(2)).div(2).pow(2);
+  return t1.add(t2.add(t3).mul(0.5).div(q.scale.pow(2)));
+});

@@ -1,0 +1,543 @@
+/**
+ * torch.distributions.transforms: invertible maps with their log |det J|, which
+ * TransformedDistribution pushes a base distribution through (transforms.py). `t.call(x)` is
+ * Python's `t(x)`; `t.inv` the inverse transform. Transforms are not cached (PyTorch's
+ * cache_size=0, its default).
+ */
+import type { Tensor } from "../tensor.js";
+import { finfo } from "../dtype.js";
+import { notImplementedError, valueError } from "../errors.js";
+import { atanh, fullLike, sigmoid, zerosLike } from "../generated/functions.js";
+import { softplus } from "../generated/nn-functional.js";
+import { broadcastShapes } from "../registry/ops/misc.js";
+import * as C from "./constraints.js";
+import { broadcastAll, sumRightmost } from "./utils.js";
+
+/** A transform's sign: a number for a constant one, a tensor for an elementwise one. */
+export type Sign = number | Tensor;
+
+/**
+ * The base of the transforms: `call(x)`, `inv`, `logAbsDetJacobian(x, y)`, domain and codomain.
+ * @example new torch.distributions.transforms.ExpTransform().call(torch.tensor([0])) // tensor([1.])
+ */
+export class Transform {
+  private _inverse: Transform | undefined;
+  /** whether the transform is bijective */
+  get bijective(): boolean {
+    return false;
+  }
+  /** the constraint of the inputs */
+  get domain(): C.Constraint {
+    throw notImplementedError("");
+  }
+  /** the constraint of the outputs */
+  get codomain(): C.Constraint {
+    throw notImplementedError("");
+  }
+  /** the event dim, when domain and codomain agree on it */
+  get eventDim(): number {
+    if (this.domain.eventDim === this.codomain.eventDim) return this.domain.eventDim;
+    throw valueError("Please use either .domain.event_dim or .codomain.event_dim");
+  }
+  /** the sign of the Jacobian's determinant (for monotone transforms) */
+  get sign(): Sign {
+    throw notImplementedError("");
+  }
+  /** the inverse transform */
+  get inv(): Transform {
+    this._inverse ??= new InverseTransform(this);
+    return this._inverse;
+  }
+  /** y = t(x) */
+  call(x: Tensor): Tensor {
+    return this.forwardMap(x);
+  }
+  /** x = t⁻¹(y) (the inverse's call) */
+  inverseCall(y: Tensor): Tensor {
+    return this.inverseMap(y);
+  }
+  /** the map itself (Python's `_call`) */
+  protected forwardMap(_x: Tensor): Tensor {
+    throw notImplementedError("");
+  }
+  /** the inverse map (Python's `_inverse`) */
+  protected inverseMap(_y: Tensor): Tensor {
+    throw notImplementedError("");
+  }
+  /** log |dy/dx| */
+  logAbsDetJacobian(_x: Tensor, _y: Tensor): Tensor {
+    throw notImplementedError("");
+  }
+  /** the output shape for an input shape */
+  forwardShape(shape: readonly number[]): number[] {
+    return [...shape];
+  }
+  /** the input shape for an output shape */
+  inverseShape(shape: readonly number[]): number[] {
+    return [...shape];
+  }
+  /** Python's `==` (identity unless a transform says otherwise). */
+  equals(other: Transform): boolean {
+    return this === other;
+  }
+  /** PyTorch's repr. */
+  toString(): string {
+    return `${this.constructor.name}()`;
+  }
+}
+
+/** The inverse of a transform (Python's _InverseTransform). */
+class InverseTransform extends Transform {
+  constructor(private readonly base: Transform) {
+    super();
+  }
+  override get domain(): C.Constraint {
+    return this.base.codomain;
+  }
+  override get codomain(): C.Constraint {
+    return this.base.domain;
+  }
+  override get bijective(): boolean {
+    return this.base.bijective;
+  }
+  override get sign(): Sign {
+    return this.base.sign;
+  }
+  override get inv(): Transform {
+    return this.base;
+  }
+  override equals(other: Transform): boolean {
+    return other instanceof InverseTransform && this.base.equals(other.base);
+  }
+  override toString(): string {
+    return `_InverseTransform(${String(this.base)})`;
+  }
+  override call(x: Tensor): Tensor {
+    return this.base.inverseCall(x);
+  }
+  override inverseCall(y: Tensor): Tensor {
+    return this.base.call(y);
+  }
+  override logAbsDetJacobian(x: Tensor, y: Tensor): Tensor {
+    return this.base.logAbsDetJacobian(y, x).neg();
+  }
+  override forwardShape(shape: readonly number[]): number[] {
+    return this.base.inverseShape(shape);
+  }
+  override inverseShape(shape: readonly number[]): number[] {
+    return this.base.forwardShape(shape);
+  }
+}
+
+/**
+ * The composition of transforms, applied in order (ComposeTransform).
+ * @example new torch.distributions.transforms.ComposeTransform([new torch.distributions.transforms.ExpTransform()]).call(torch.tensor(0)) // tensor(1.)
+ */
+export class ComposeTransform extends Transform {
+  readonly parts: Transform[];
+  constructor(parts: readonly Transform[]) {
+    super();
+    this.parts = [...parts];
+  }
+  override equals(other: Transform): boolean {
+    return (
+      other instanceof ComposeTransform &&
+      other.parts.length === this.parts.length &&
+      this.parts.every((p, i) => p.equals(other.parts[i]))
+    );
+  }
+  override get domain(): C.Constraint {
+    if (this.parts.length === 0) return C.real;
+    const domain = this.parts[0].domain;
+    let eventDim = this.parts[this.parts.length - 1].codomain.eventDim;
+    for (const part of [...this.parts].reverse()) {
+      eventDim += part.domain.eventDim - part.codomain.eventDim;
+      eventDim = Math.max(eventDim, part.domain.eventDim);
+    }
+    return eventDim > domain.eventDim ? C.independent(domain, eventDim - domain.eventDim) : domain;
+  }
+  override get codomain(): C.Constraint {
+    if (this.parts.length === 0) return C.real;
+    const codomain = this.parts[this.parts.length - 1].codomain;
+    let eventDim = this.parts[0].domain.eventDim;
+    for (const part of this.parts) {
+      eventDim += part.codomain.eventDim - part.domain.eventDim;
+      eventDim = Math.max(eventDim, part.codomain.eventDim);
+    }
+    return eventDim > codomain.eventDim
+      ? C.independent(codomain, eventDim - codomain.eventDim)
+      : codomain;
+  }
+  override get bijective(): boolean {
+    return this.parts.every((p) => p.bijective);
+  }
+  override get sign(): Sign {
+    let sign: Sign = 1;
+    for (const p of this.parts) {
+      const s = p.sign;
+      sign = typeof sign === "number" && typeof s === "number" ? sign * s : mulSign(s, sign);
+    }
+    return sign;
+  }
+  override get inv(): Transform {
+    return new ComposeTransform([...this.parts].reverse().map((p) => p.inv));
+  }
+  override call(x: Tensor): Tensor {
+    return this.parts.reduce((v, p) => p.call(v), x);
+  }
+  override inverseCall(y: Tensor): Tensor {
+    return [...this.parts].reverse().reduce((v, p) => p.inverseCall(v), y);
+  }
+  override logAbsDetJacobian(x: Tensor, y: Tensor): Tensor {
+    if (this.parts.length === 0) return zerosLike(x);
+    const xs = [x];
+    for (const part of this.parts.slice(0, -1)) xs.push(part.call(xs[xs.length - 1]));
+    xs.push(y);
+    let eventDim = this.domain.eventDim;
+    let total: Tensor | undefined;
+    this.parts.forEach((part, i) => {
+      const term = sumRightmost(
+        part.logAbsDetJacobian(xs[i], xs[i + 1]),
+        eventDim - part.domain.eventDim,
+      );
+      total = total === undefined ? term : total.add(term);
+      eventDim += part.codomain.eventDim - part.domain.eventDim;
+    });
+    return total as Tensor;
+  }
+  override forwardShape(shape: readonly number[]): number[] {
+    return this.parts.reduce((s, p) => p.forwardShape(s), [...shape]);
+  }
+  override inverseShape(shape: readonly number[]): number[] {
+    return [...this.parts].reverse().reduce((s, p) => p.inverseShape(s), [...shape]);
+  }
+  override toString(): string {
+    return `ComposeTransform(\n    ${this.parts.map(String).join(",\n    ")}\n)`;
+  }
+}
+
+/** s * t for signs (a number times a tensor, or two tensors) */
+function mulSign(s: Sign, t: Sign): Sign {
+  if (typeof s === "number") return (t as Tensor).mul(s);
+  return s.mul(t);
+}
+
+/**
+ * The identity: a composition of no transforms (identity_transform).
+ * @example torch.distributions.transforms.identityTransform.call(torch.tensor(2)) // tensor(2)
+ */
+export const identityTransform = new ComposeTransform([]);
+
+/**
+ * y = exp(x) (ExpTransform).
+ * @example new torch.distributions.transforms.ExpTransform().inv.call(torch.tensor(1)) // tensor(0.)
+ */
+export class ExpTransform extends Transform {
+  override get domain(): C.Constraint {
+    return C.real;
+  }
+  override get codomain(): C.Constraint {
+    return C.positive;
+  }
+  override get bijective(): boolean {
+    return true;
+  }
+  override get sign(): Sign {
+    return 1;
+  }
+  override equals(other: Transform): boolean {
+    return other instanceof ExpTransform;
+  }
+  protected override forwardMap(x: Tensor): Tensor {
+    return x.exp();
+  }
+  protected override inverseMap(y: Tensor): Tensor {
+    return y.log();
+  }
+  override logAbsDetJacobian(x: Tensor, _y: Tensor): Tensor {
+    return x;
+  }
+}
+
+/**
+ * y = x^exponent on positive x (PowerTransform).
+ * @example new torch.distributions.transforms.PowerTransform(2).call(torch.tensor(3)) // tensor(9.)
+ */
+export class PowerTransform extends Transform {
+  readonly exponent: Tensor;
+  constructor(exponent: Tensor | number) {
+    super();
+    [this.exponent] = broadcastAll(exponent);
+  }
+  override get domain(): C.Constraint {
+    return C.positive;
+  }
+  override get codomain(): C.Constraint {
+    return C.positive;
+  }
+  override get bijective(): boolean {
+    return true;
+  }
+  override get sign(): Sign {
+    return 1;
+  }
+  override equals(other: Transform): boolean {
+    return (
+      other instanceof PowerTransform && Boolean(this.exponent.eq(other.exponent).all().item())
+    );
+  }
+  protected override forwardMap(x: Tensor): Tensor {
+    return x.pow(this.exponent);
+  }
+  protected override inverseMap(y: Tensor): Tensor {
+    return y.pow(this.exponent.reciprocal());
+  }
+  override logAbsDetJacobian(x: Tensor, y: Tensor): Tensor {
+    return this.exponent.mul(y).div(x).abs().log();
+  }
+  override forwardShape(shape: readonly number[]): number[] {
+    return broadcastShapes(shape, this.exponent.shape);
+  }
+  override inverseShape(shape: readonly number[]): number[] {
+    return broadcastShapes(shape, this.exponent.shape);
+  }
+}
+
+/**
+ * y = sigmoid(x), clipped to [tiny, 1 - eps] (SigmoidTransform).
+ * @example new torch.distributions.transforms.SigmoidTransform().call(torch.tensor(0)) // tensor(0.5000)
+ */
+export class SigmoidTransform extends Transform {
+  override get domain(): C.Constraint {
+    return C.real;
+  }
+  override get codomain(): C.Constraint {
+    return C.unitInterval;
+  }
+  override get bijective(): boolean {
+    return true;
+  }
+  override get sign(): Sign {
+    return 1;
+  }
+  override equals(other: Transform): boolean {
+    return other instanceof SigmoidTransform;
+  }
+  protected override forwardMap(x: Tensor): Tensor {
+    const f = finfo(x.dtype);
+    return sigmoid(x).clamp(f.tiny, 1 - f.eps);
+  }
+  protected override inverseMap(y: Tensor): Tensor {
+    const f = finfo(y.dtype);
+    const c = y.clamp(f.tiny, 1 - f.eps);
+    return c.log().sub(c.neg().log1p());
+  }
+  override logAbsDetJacobian(x: Tensor, _y: Tensor): Tensor {
+    // log σ'(x) = -softplus(-x) - softplus(x)
+    return softplus(x.neg()).neg().sub(softplus(x));
+  }
+}
+
+/**
+ * y = softplus(x) (SoftplusTransform).
+ * @example new torch.distributions.transforms.SoftplusTransform().call(torch.tensor(0)) // tensor(0.6931)
+ */
+export class SoftplusTransform extends Transform {
+  override get domain(): C.Constraint {
+    return C.real;
+  }
+  override get codomain(): C.Constraint {
+    return C.positive;
+  }
+  override get bijective(): boolean {
+    return true;
+  }
+  override get sign(): Sign {
+    return 1;
+  }
+  override equals(other: Transform): boolean {
+    return other instanceof SoftplusTransform;
+  }
+  protected override forwardMap(x: Tensor): Tensor {
+    return softplus(x);
+  }
+  protected override inverseMap(y: Tensor): Tensor {
+    // log(1 - exp(-y)) + y
+    return y.neg().expm1().neg().log().add(y);
+  }
+  override logAbsDetJacobian(x: Tensor, _y: Tensor): Tensor {
+    return softplus(x.neg()).neg();
+  }
+}
+
+/**
+ * y = tanh(x) (TanhTransform).
+ * @example new torch.distributions.transforms.TanhTransform().call(torch.tensor(0)) // tensor(0.)
+ */
+export class TanhTransform extends Transform {
+  override get domain(): C.Constraint {
+    return C.real;
+  }
+  override get codomain(): C.Constraint {
+    return C.interval(-1, 1);
+  }
+  override get bijective(): boolean {
+    return true;
+  }
+  override get sign(): Sign {
+    return 1;
+  }
+  override equals(other: Transform): boolean {
+    return other instanceof TanhTransform;
+  }
+  protected override forwardMap(x: Tensor): Tensor {
+    return x.tanh();
+  }
+  protected override inverseMap(y: Tensor): Tensor {
+    return atanh(y);
+  }
+  override logAbsDetJacobian(x: Tensor, _y: Tensor): Tensor {
+    // 2 (log 2 - x - softplus(-2x))
+    return x
+      .neg()
+      .add(Math.log(2))
+      .sub(softplus(x.mul(-2)))
+      .mul(2);
+  }
+}
+
+/**
+ * y = |x| (AbsTransform; not bijective).
+ * @example new torch.distributions.transforms.AbsTransform().call(torch.tensor(-2)) // tensor(2)
+ */
+export class AbsTransform extends Transform {
+  override get domain(): C.Constraint {
+    return C.real;
+  }
+  override get codomain(): C.Constraint {
+    return C.positive;
+  }
+  override equals(other: Transform): boolean {
+    return other instanceof AbsTransform;
+  }
+  protected override forwardMap(x: Tensor): Tensor {
+    return x.abs();
+  }
+  protected override inverseMap(y: Tensor): Tensor {
+    return y;
+  }
+}
+
+/**
+ * y = loc + scale x, over `eventDim` rightmost dims (AffineTransform).
+ * @example new torch.distributions.transforms.AffineTransform(1, 2).call(torch.tensor(3)) // tensor(7)
+ */
+export class AffineTransform extends Transform {
+  private readonly _eventDim: number;
+  constructor(
+    readonly loc: Tensor | number,
+    readonly scale: Tensor | number,
+    eventDim = 0,
+  ) {
+    super();
+    this._eventDim = eventDim;
+  }
+  override get eventDim(): number {
+    return this._eventDim;
+  }
+  override get domain(): C.Constraint {
+    return this._eventDim === 0 ? C.real : C.independent(C.real, this._eventDim);
+  }
+  override get codomain(): C.Constraint {
+    return this.domain;
+  }
+  override get bijective(): boolean {
+    return true;
+  }
+  override get sign(): Sign {
+    const s = this.scale;
+    if (typeof s === "number") return s > 0 ? 1 : s < 0 ? -1 : 0;
+    return s.sign();
+  }
+  override equals(other: Transform): boolean {
+    if (!(other instanceof AffineTransform)) return false;
+    const same = (a: Tensor | number, b: Tensor | number): boolean =>
+      typeof a === "number" && typeof b === "number"
+        ? a === b
+        : Boolean((typeof a === "number" ? (b as Tensor).eq(a) : a.eq(b)).all().item());
+    return same(this.loc, other.loc) && same(this.scale, other.scale);
+  }
+  protected override forwardMap(x: Tensor): Tensor {
+    // loc + scale x
+    const sx = x.mul(this.scale);
+    return typeof this.loc === "number" ? sx.add(this.loc) : this.loc.add(sx);
+  }
+  protected override inverseMap(y: Tensor): Tensor {
+    return y.sub(this.loc).div(this.scale);
+  }
+  override logAbsDetJacobian(x: Tensor, _y: Tensor): Tensor {
+    let shape = x.shape;
+    const scale = this.scale;
+    let result =
+      typeof scale === "number" ? fullLike(x, Math.log(Math.abs(scale))) : scale.abs().log();
+    if (this._eventDim) {
+      result = result.view([...result.shape.slice(0, -this._eventDim), -1]).sum(-1);
+      shape = shape.slice(0, -this._eventDim);
+    }
+    return result.expand(shape);
+  }
+  override forwardShape(shape: readonly number[]): number[] {
+    const ls = typeof this.loc === "number" ? [] : this.loc.shape;
+    const ss = typeof this.scale === "number" ? [] : this.scale.shape;
+    return broadcastShapes(shape, ls, ss);
+  }
+  override inverseShape(shape: readonly number[]): number[] {
+    return this.forwardShape(shape);
+  }
+}
+
+/**
+ * A transform over `reinterpretedBatchNdims` more rightmost dims: its log-det summed over them
+ * (IndependentTransform).
+ * @example new torch.distributions.transforms.IndependentTransform(new torch.distributions.transforms.ExpTransform(), 1).codomain.eventDim // 1
+ */
+export class IndependentTransform extends Transform {
+  constructor(
+    readonly baseTransform: Transform,
+    readonly reinterpretedBatchNdims: number,
+  ) {
+    super();
+  }
+  override get domain(): C.Constraint {
+    return C.independent(this.baseTransform.domain, this.reinterpretedBatchNdims);
+  }
+  override get codomain(): C.Constraint {
+    return C.independent(this.baseTransform.codomain, this.reinterpretedBatchNdims);
+  }
+  override get bijective(): boolean {
+    return this.baseTransform.bijective;
+  }
+  override get sign(): Sign {
+    return this.baseTransform.sign;
+  }
+  protected override forwardMap(x: Tensor): Tensor {
+    if (x.dim() < this.domain.eventDim) throw valueError("Too few dimensions on input");
+    return this.baseTransform.call(x);
+  }
+  protected override inverseMap(y: Tensor): Tensor {
+    if (y.dim() < this.codomain.eventDim) throw valueError("Too few dimensions on input");
+    return this.baseTransform.inv.call(y);
+  }
+  override logAbsDetJacobian(x: Tensor, y: Tensor): Tensor {
+    return sumRightmost(this.baseTransform.logAbsDetJacobian(x, y), this.reinterpretedBatchNdims);
+  }
+  override forwardShape(shape: readonly number[]): number[] {
+    return this.baseTransform.forwardShape(shape);
+  }
+  override inverseShape(shape: readonly number[]): number[] {
+    return this.baseTransform.inverseShape(shape);
+  }
+  override toString(): string {
+    return `IndependentTransform(${String(this.baseTransform)}, ${this.reinterpretedBatchNdims})`;
+  }
+}
