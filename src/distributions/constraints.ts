@@ -6,6 +6,7 @@
 import { Tensor } from "../tensor.js";
 import { bool, finfo } from "../dtype.js";
 import { formatPyFloat } from "../print.js";
+import { pyFormat } from "./format.js";
 import { notImplementedError, valueError } from "../errors.js";
 import { cat as catTensors, full, isclose, stack as stackTensors } from "../generated/functions.js";
 import { choleskyEx, eigvalsh, vectorNorm } from "../generated/linalg.js";
@@ -14,9 +15,9 @@ import { choleskyEx, eigvalsh, vectorNorm } from "../generated/linalg.js";
 export type Bound = number | Tensor;
 
 /** A real bound as Python prints it (`0.0`, a tensor's repr). */
-const realRepr = (b: Bound): string => (typeof b === "number" ? formatPyFloat(b) : String(b));
+const realRepr = (b: Bound): string => (typeof b === "number" ? formatPyFloat(b) : pyFormat(b));
 /** An integer bound as Python prints it (`0`). */
-const intRepr = (b: Bound): string => String(b);
+const intRepr = (b: Bound): string => (typeof b === "number" ? String(b) : pyFormat(b));
 
 /** lower <= value, lower a number or tensor. */
 const le = (lower: Bound, value: Tensor): Tensor =>

@@ -20,12 +20,8 @@ import { binaryCrossEntropyWithLogits, oneHot } from "../generated/nn-functional
 import { noGrad } from "../autograd/grad-mode.js";
 import { ctorArgs } from "../nn/ctor-args.js";
 import * as C from "./constraints.js";
-import {
-  Distribution,
-  ExponentialFamily,
-  type DistributionOptions,
-  tupleRepr,
-} from "./distribution.js";
+import { Distribution, ExponentialFamily, type DistributionOptions } from "./distribution.js";
+import { pyFormat, tupleRepr } from "./format.js";
 import {
   type ShapeLike,
   type TensorLike,
@@ -376,7 +372,7 @@ export class Geometric extends Distribution {
           "Expected parameter probs " +
             `(Tensor of shape ${tupleRepr(value.shape)}) ` +
             `of distribution ${this.repr()} ` +
-            `to be positive but found invalid values:\n${String(invalid)}`,
+            `to be positive but found invalid values:\n${pyFormat(invalid)}`,
         );
       }
     }

@@ -11,6 +11,7 @@ import { enableGrad, noGrad } from "../autograd/grad-mode.js";
 import { notImplementedError, valueError } from "../errors.js";
 import { warn } from "../registry/ops/nn.js";
 import { snake } from "../nn/ctor-args.js";
+import { pyFormat, tupleRepr } from "./format.js";
 import { type Constraint, isDependent } from "./constraints.js";
 import { type ShapeLike, sameShape, size } from "./utils.js";
 
@@ -20,9 +21,25 @@ export interface DistributionOptions {
   validateArgs?: boolean | null;
 }
 
-/** Python's `tuple(shape)` repr: `()`, `(2,)`, `(2, 3)`. */
-export const tupleRepr = (shape: readonly number[]): string =>
-  shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
+/** The Python module of each distribution class (for `<class '...'>` in messages). */
+const PY_MODULES: Record<string, string> = {
+  Normal: "normal",
+  Uniform: "uniform",
+  Exponential: "exponential",
+  Laplace: "laplace",
+  Cauchy: "cauchy",
+  Bernoulli: "bernoulli",
+  Categorical: "categorical",
+  OneHotCategorical: "one_hot_categorical",
+  OneHotCategoricalStraightThrough: "one_hot_categorical",
+  Geometric: "geometric",
+  Independent: "independent",
+  MultivariateNormal: "multivariate_normal",
+  TransformedDistribution: "transformed_distribution",
+  LogNormal: "log_normal",
+  HalfNormal: "half_normal",
+  Gumbel: "gumbel",
+};
 
 /**
  * Distribution: the abstract base class of probability distributions.
@@ -76,7 +93,7 @@ export abstract class Distribution {
             `(Tensor of shape ${tupleRepr(value.shape)}) ` +
             `of distribution ${this.repr()} ` +
             `to satisfy the constraint ${String(constraint)}, ` +
-            `but found invalid values:\n${String(value)}`,
+            `but found invalid values:\n${pyFormat(value)}`,
         );
       }
     }
@@ -158,7 +175,9 @@ export abstract class Distribution {
 
   /** The mode. */
   get mode(): Tensor {
-    throw notImplementedError(`<class 'torch.distributions.${this.name}'> does not implement mode`);
+    const module = PY_MODULES[this.name];
+    const path = module ? `torch.distributions.${module}.${this.name}` : this.name;
+    throw notImplementedError(`<class '${path}'> does not implement mode`);
   }
 
   /** The variance. */
@@ -268,7 +287,7 @@ export abstract class Distribution {
           `(Tensor of shape ${tupleRepr(value.shape)}) ` +
           `to be within the support (${String(support)}) ` +
           `of the distribution ${this.repr()}, ` +
-          `but found invalid values:\n${String(value)}`,
+          `but found invalid values:\n${pyFormat(value)}`,
       );
     }
   }
@@ -284,7 +303,7 @@ export abstract class Distribution {
       .filter((k) => this.params[k] !== undefined)
       .map((k) => {
         const v = this.params[k];
-        return `${snake(k)}: ${v.numel() === 1 ? String(v) : String(v.size())}`;
+        return `${snake(k)}: ${v.numel() === 1 ? pyFormat(v) : String(v.size())}`;
       });
     return `${this.name}(${parts.join(", ")})`;
   }

@@ -293,7 +293,8 @@ registerKl(Exponential, Normal, (p, q) => {
   return t1.sub(1).add(t2.sub(t3).add(t4).div(varNormal));
 });
 
-for (const Q of [Exponential, Uniform] as DistributionClass[]) registerKl(Gumbel, Q, (p) => infiniteLike(p.loc));
+for (const Q of [Exponential, Uniform] as DistributionClass[])
+  registerKl(Gumbel, Q, (p) => infiniteLike(p.loc));
 
 registerKl(Gumbel, Normal, (p, q) => {
   const paramRatio = p.scale.div(q.scale);
@@ -307,7 +308,8 @@ registerKl(Gumbel, Normal, (p, q) => {
     .sub(eulerConstant + 1);
 });
 
-for (const Q of [Exponential, Uniform] as DistributionClass[]) registerKl(Laplace, Q, (p) => infiniteLike(p.loc));
+for (const Q of [Exponential, Uniform] as DistributionClass[])
+  registerKl(Laplace, Q, (p) => infiniteLike(p.loc));
 
 registerKl(Laplace, Normal, (p, q) => {
   const varNormal = q.scale.pow(2);
@@ -319,7 +321,8 @@ registerKl(Laplace, Normal, (p, q) => {
   return t1.neg().add(scaleSqrVarRatio).add(t2.sub(t3).add(t4).div(varNormal)).sub(1);
 });
 
-for (const Q of [Exponential, Uniform] as DistributionClass[]) registerKl(Normal, Q, (p) => infiniteLike(p.loc));
+for (const Q of [Exponential, Uniform] as DistributionClass[])
+  registerKl(Normal, Q, (p) => infiniteLike(p.loc));
 
 registerKl(Normal, Gumbel, (p, q) => {
   const meanScaleRatio = p.loc.div(q.scale);
