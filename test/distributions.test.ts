@@ -36,7 +36,7 @@ interface DistSpec {
   args: Arg[];
   kwargs: Record<string, Arg>;
 }
-type Arg = number | null | TensorArg | DistSpec | TransformSpec | Arg[];
+type Arg = number | string | null | TensorArg | DistSpec | TransformSpec | Arg[];
 type Attempt<V> = { ok: V } | { error: Err };
 interface WithGrads {
   value: FlatRec;

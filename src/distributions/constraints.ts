@@ -102,7 +102,9 @@ export const isDependent = (c: Constraint): boolean => c instanceof Dependent;
  */
 export class IndependentConstraint extends Constraint {
   constructor(
+    /** the constraint of each entry */
     readonly baseConstraint: Constraint,
+    /** how many more rightmost dims make an event */
     readonly reinterpretedBatchNdims: number,
   ) {
     super();
@@ -442,10 +444,13 @@ export const positiveDefinite: Constraint = new Simple(
  * @example torch.distributions.constraints.cat([torch.distributions.constraints.real, torch.distributions.constraints.positive], 0, [1, 1]).check(torch.tensor([-1, 1])) // tensor([True, True])
  */
 export class Cat extends Constraint {
+  /** the constraints, one per slice */
   readonly cseq: Constraint[];
+  /** each slice's length along dim */
   readonly lengths: number[];
   constructor(
     cseq: readonly Constraint[],
+    /** the dim sliced */
     readonly dim = 0,
     lengths?: readonly number[],
   ) {
@@ -484,9 +489,11 @@ export const cat = (cseq: readonly Constraint[], dim = 0, lengths?: readonly num
  * @example torch.distributions.constraints.stack([torch.distributions.constraints.real, torch.distributions.constraints.positive]).check(torch.tensor([-1, 1])) // tensor([True, True])
  */
 export class Stack extends Constraint {
+  /** the constraints, one per index along dim */
   readonly cseq: Constraint[];
   constructor(
     cseq: readonly Constraint[],
+    /** the dim selected along */
     readonly dim = 0,
   ) {
     super();

@@ -32,7 +32,14 @@ import {
 /** The arguments of a (loc, scale) family, positional or by name. */
 export type LocScaleArgs =
   | [loc: TensorLike, scale: TensorLike, options?: DistributionOptions]
-  | [options: { loc: TensorLike; scale: TensorLike } & DistributionOptions];
+  | [
+      options: {
+        /** the location */
+        loc: TensorLike;
+        /** the scale */
+        scale: TensorLike;
+      } & DistributionOptions,
+    ];
 
 interface LocScale {
   loc: TensorLike;

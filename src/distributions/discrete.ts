@@ -33,7 +33,14 @@ import {
 /** The arguments of a probs-or-logits distribution, positional or by name. */
 export type ProbsLogitsArgs<P> =
   | [probs?: P | null, logits?: P | null, options?: DistributionOptions]
-  | [options: { probs?: P | null; logits?: P | null } & DistributionOptions];
+  | [
+      options: {
+        /** the probabilities (exclusive with logits) */
+        probs?: P | null;
+        /** the log-odds or unnormalized log-probabilities (exclusive with probs) */
+        logits?: P | null;
+      } & DistributionOptions,
+    ];
 
 interface ProbsLogits<P> {
   probs: P | null;

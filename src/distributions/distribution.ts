@@ -45,7 +45,7 @@ const PY_MODULES: Record<string, string> = {
  * Distribution: the abstract base class of probability distributions.
  * @example
  * const d = new torch.distributions.Normal(torch.zeros(2), torch.ones(2));
- * d.batchShape; // torch.Size([2])
+ * String(d.batchShape); // "torch.Size([2])"
  */
 export abstract class Distribution {
   /** the default of `validateArgs` (Python's `__debug__`: on) */
@@ -134,7 +134,7 @@ export abstract class Distribution {
 
   /**
    * The shape over which the parameters are batched.
-   * @example new torch.distributions.Normal(torch.zeros(3), 1).batchShape // torch.Size([3])
+   * @example String(new torch.distributions.Normal(torch.zeros(3), 1).batchShape) // "torch.Size([3])"
    */
   get batchShape(): Size {
     return this._batchShape;
@@ -142,7 +142,7 @@ export abstract class Distribution {
 
   /**
    * The shape of a single sample (without batching).
-   * @example new torch.distributions.Normal(0, 1).eventShape // torch.Size([])
+   * @example String(new torch.distributions.Normal(0, 1).eventShape) // "torch.Size([])"
    */
   get eventShape(): Size {
     return this._eventShape;

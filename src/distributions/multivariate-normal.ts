@@ -71,8 +71,11 @@ function precisionToScaleTril(P: Tensor): Tensor {
 
 /** The options of MultivariateNormal: exactly one of the three matrices. */
 export interface MultivariateNormalOptions extends DistributionOptions {
+  /** Σ, symmetric positive definite */
   covarianceMatrix?: Tensor | null;
+  /** Σ⁻¹, symmetric positive definite */
   precisionMatrix?: Tensor | null;
+  /** L, lower triangular with a positive diagonal, Σ = L Lᵀ */
   scaleTril?: Tensor | null;
 }
 

@@ -134,6 +134,7 @@ class InverseTransform extends Transform {
  * @example new torch.distributions.transforms.ComposeTransform([new torch.distributions.transforms.ExpTransform()]).call(torch.tensor(0)) // tensor(1.)
  */
 export class ComposeTransform extends Transform {
+  /** the transforms, applied in order */
   readonly parts: Transform[];
   constructor(parts: readonly Transform[]) {
     super();
@@ -224,7 +225,7 @@ function mulSign(s: Sign, t: Sign): Sign {
 
 /**
  * The identity: a composition of no transforms (identity_transform).
- * @example torch.distributions.transforms.identityTransform.call(torch.tensor(2)) // tensor(2)
+ * @example torch.distributions.transforms.identityTransform.call(torch.tensor(2)) // tensor(2.)
  */
 export const identityTransform = new ComposeTransform([]);
 
@@ -264,6 +265,7 @@ export class ExpTransform extends Transform {
  * @example new torch.distributions.transforms.PowerTransform(2).call(torch.tensor(3)) // tensor(9.)
  */
 export class PowerTransform extends Transform {
+  /** the exponent */
   readonly exponent: Tensor;
   constructor(exponent: Tensor | number) {
     super();
@@ -408,7 +410,7 @@ export class TanhTransform extends Transform {
 
 /**
  * y = |x| (AbsTransform; not bijective).
- * @example new torch.distributions.transforms.AbsTransform().call(torch.tensor(-2)) // tensor(2)
+ * @example new torch.distributions.transforms.AbsTransform().call(torch.tensor(-2)) // tensor(2.)
  */
 export class AbsTransform extends Transform {
   override get domain(): C.Constraint {
@@ -430,12 +432,14 @@ export class AbsTransform extends Transform {
 
 /**
  * y = loc + scale x, over `eventDim` rightmost dims (AffineTransform).
- * @example new torch.distributions.transforms.AffineTransform(1, 2).call(torch.tensor(3)) // tensor(7)
+ * @example new torch.distributions.transforms.AffineTransform(1, 2).call(torch.tensor(3)) // tensor(7.)
  */
 export class AffineTransform extends Transform {
   private readonly _eventDim: number;
   constructor(
+    /** the shift */
     readonly loc: Tensor | number,
+    /** the factor */
     readonly scale: Tensor | number,
     eventDim = 0,
   ) {
@@ -503,7 +507,9 @@ export class AffineTransform extends Transform {
  */
 export class IndependentTransform extends Transform {
   constructor(
+    /** the transform of each entry */
     readonly baseTransform: Transform,
+    /** how many more rightmost dims make an event */
     readonly reinterpretedBatchNdims: number,
   ) {
     super();
