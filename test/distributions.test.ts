@@ -203,6 +203,10 @@ test("fixture covers the requested ground", () => {
     "MultivariateNormal",
     "Independent",
     "TransformedDistribution",
+    "Gamma",
+    "Chi2",
+    "StudentT",
+    "Poisson",
   ])
     assert.ok(classes.has(c), c);
   assert.ok(fx.kl.length >= 25);

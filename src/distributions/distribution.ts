@@ -39,6 +39,12 @@ const PY_MODULES: Record<string, string> = {
   LogNormal: "log_normal",
   HalfNormal: "half_normal",
   Gumbel: "gumbel",
+  Gamma: "gamma",
+  Chi2: "chi2",
+  StudentT: "studentT",
+  Poisson: "poisson",
+  Dirichlet: "dirichlet",
+  Beta: "beta",
 };
 
 /**

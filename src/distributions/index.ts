@@ -20,11 +20,14 @@ export {
 export { Independent } from "./independent.js";
 export { MultivariateNormal, type MultivariateNormalOptions } from "./multivariate-normal.js";
 export { TransformedDistribution, LogNormal, HalfNormal, Gumbel } from "./transformed.js";
+export { Gamma, Chi2, StudentT, Poisson } from "./gamma.js";
 export { klDivergence, registerKl, type KlFn, type DistributionClass, type ClassOf } from "./kl.js";
 /** torch.distributions.constraints: the regions parameters and values must lie in. */
 export * as constraints from "./constraints.js";
 /** torch.distributions.transforms: invertible maps for TransformedDistribution. */
 export * as transforms from "./transforms.js";
+/** The samplers of ATen torch.distributions draws through (_standard_gamma, poisson, ...). */
+export * as samplers from "./samplers.js";
 /** torch.distributions.utils: broadcastAll, probsToLogits, logitsToProbs, clampProbs. */
 export * as utils from "./utils.js";
 export type { TensorLike, ShapeLike } from "./utils.js";

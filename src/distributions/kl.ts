@@ -3,7 +3,7 @@
  * distribution classes, with PyTorch's closed forms for the pairs of the distributions here.
  */
 import type { Tensor } from "../tensor.js";
-import { fullLike } from "../generated/functions.js";
+import { digamma, fullLike, lgamma } from "../generated/functions.js";
 import { solveTriangular } from "../generated/linalg.js";
 import { softplus } from "../generated/nn-functional.js";
 import { broadcastShapes } from "../registry/ops/misc.js";
@@ -13,6 +13,7 @@ import { Distribution, ExponentialFamily } from "./distribution.js";
 import { Cauchy, Exponential, Laplace, Normal, Uniform } from "./continuous.js";
 import { Bernoulli, Categorical, Geometric, OneHotCategorical } from "./discrete.js";
 import { Independent } from "./independent.js";
+import { Gamma, Poisson } from "./gamma.js";
 import { MultivariateNormal, batchMahalanobis } from "./multivariate-normal.js";
 import { Gumbel, HalfNormal, TransformedDistribution } from "./transformed.js";
 import { eulerConstant, sameShape, sumRightmost } from "./utils.js";
@@ -374,4 +375,81 @@ registerKl(Uniform, Normal, (p, q) => {
   const t2 = commonTerm.pow(2).div(12);
   const t3 = p.high.add(p.low).sub(q.loc.mul(2)).div(2).pow(2);
   return t1.add(t2.add(t3).mul(0.5).div(q.scale.pow(2)));
+});
+
+// ---- the gamma and Poisson families ----
+
+registerKl(Gamma, Gamma, (p, q) => {
+  const t1 = q.concentration.mul(p.rate.div(q.rate).log());
+  const t2 = lgamma(q.concentration).sub(lgamma(p.concentration));
+  const t3 = p.concentration.sub(q.concentration).mul(digamma(p.concentration));
+  const t4 = q.rate.sub(p.rate).mul(p.concentration.div(p.rate));
+  return t1.add(t2).add(t3).add(t4);
+});
+
+registerKl(Poisson, Poisson, (p, q) =>
+  p.rate.mul(p.rate.log().sub(q.rate.log())).sub(p.rate.sub(q.rate)),
+);
+
+registerKl(Bernoulli, Poisson, (p, q) =>
+  p.entropy().neg().sub(p.probs.mul(q.rate.log()).sub(q.rate)),
+);
+
+registerKl(Exponential, Gamma, (p, q) => {
+  const ratio = q.rate.div(p.rate);
+  const t1 = q.concentration.neg().mul(ratio.log());
+  return t1
+    .add(ratio)
+    .add(lgamma(q.concentration))
+    .add(q.concentration.mul(eulerConstant))
+    .sub(1 + eulerConstant);
+});
+
+registerKl(Gamma, Uniform, (p) => infiniteLike(p.concentration));
+
+registerKl(Gamma, Exponential, (p, q) =>
+  p.entropy().neg().sub(q.rate.log()).add(q.rate.mul(p.concentration).div(p.rate)),
+);
+
+registerKl(Gamma, Gumbel, (p, q) => {
+  const betaScaleProd = p.rate.mul(q.scale);
+  const locScaleRatio = q.loc.div(q.scale);
+  const a = p.concentration;
+  const t1 = a.sub(1).mul(digamma(a)).sub(lgamma(a)).sub(a);
+  const t2 = betaScaleProd.log().add(a.div(betaScaleProd));
+  const t3 = locScaleRatio
+    .exp()
+    .mul(betaScaleProd.reciprocal().add(1).pow(a.neg()))
+    .sub(locScaleRatio);
+  return t1.add(t2).add(t3);
+});
+
+registerKl(Gamma, Normal, (p, q) => {
+  const varNormal = q.scale.pow(2);
+  const betaSqr = p.rate.pow(2);
+  const a = p.concentration;
+  const t1 = betaSqr.mul(varNormal).mul(2).mul(Math.PI).log().mul(0.5).sub(a).sub(lgamma(a));
+  const t2 = a.pow(2).add(a).mul(0.5).div(betaSqr);
+  const t3 = q.loc.mul(a).div(p.rate);
+  const t4 = q.loc.pow(2).mul(0.5);
+  return t1.add(a.sub(1).mul(digamma(a))).add(t2.sub(t3).add(t4).div(varNormal));
+});
+
+for (const P of [Gumbel, Laplace, Normal] as DistributionClass[])
+  registerKl(P, Gamma, (p) => infiniteLike((p as Normal).loc));
+
+registerKl(Poisson, Bernoulli, (p) => infiniteLike(p.rate));
+
+registerKl(Uniform, Gamma, (p, q) => {
+  const commonTerm = p.high.sub(p.low);
+  const t1 = commonTerm.log();
+  const t2 = lgamma(q.concentration).sub(q.concentration.mul(q.rate.log()));
+  const xLogX = (t: Tensor): Tensor => t.mul(t.log());
+  const t3 = q.concentration
+    .neg()
+    .add(1)
+    .mul(xLogX(p.high).sub(xLogX(p.low)).sub(commonTerm))
+    .div(commonTerm);
+  const t4 = q.rate.mul(p.high.add(p.low)).div(2);
+  return t1.neg().add(t2).add(t3).add(t4).maskedFill(p.low.lt(0), Infinity);
 });

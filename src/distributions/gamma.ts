@@ -1,0 +1,364 @@
+/**
+ * The distributions drawn through ATen's gamma and Poisson samplers (samplers.ts): Gamma, Chi2,
+ * StudentT, Poisson (gamma.py, chi2.py, studentT.py, poisson.py).
+ */
+import type { Tensor } from "../tensor.js";
+import { finfo } from "../dtype.js";
+import { digamma, lgamma, where, xlogy } from "../generated/functions.js";
+import { noGrad } from "../autograd/grad-mode.js";
+import { ctorArgs } from "../nn/ctor-args.js";
+import * as C from "./constraints.js";
+import { Distribution, ExponentialFamily, type DistributionOptions } from "./distribution.js";
+import { poisson, standardGamma } from "./samplers.js";
+import {
+  type ShapeLike,
+  type TensorLike,
+  allNumbers,
+  broadcastAll,
+  standardNormal,
+} from "./utils.js";
+
+/** log Γ(1/2) = log √π */
+const LGAMMA_HALF = 0.5 * Math.log(Math.PI);
+
+/**
+ * The gamma distribution with shape `concentration` and `rate` (torch.distributions.Gamma).
+ * @example
+ * torch.manualSeed(0);
+ * new torch.distributions.Gamma(torch.tensor([1.0]), torch.tensor([1.0])).sample(); // tensor([2.8824])
+ */
+export class Gamma extends ExponentialFamily {
+  constructor(
+    ...args:
+      | [concentration: TensorLike, rate: TensorLike, options?: DistributionOptions]
+      | [
+          options: {
+            /** the shape α */
+            concentration: TensorLike;
+            /** the rate β */
+            rate: TensorLike;
+          } & DistributionOptions,
+        ]
+  );
+  constructor(...args: unknown[]) {
+    super();
+    const a = ctorArgs<{
+      concentration: TensorLike;
+      rate: TensorLike;
+      validateArgs: boolean | null;
+    }>("Gamma", args, ["concentration", "rate", "validateArgs"], { validateArgs: null });
+    this.setupGamma(a.concentration, a.rate, a.validateArgs);
+  }
+  /** Python's Gamma.__init__ body (Chi2 runs it with its own arguments). */
+  protected setupGamma(
+    concentration: TensorLike,
+    rate: TensorLike,
+    validateArgs: boolean | null,
+  ): void {
+    [this.params.concentration, this.params.rate] = broadcastAll(concentration, rate);
+    const batch = allNumbers(concentration, rate) ? [] : this.concentration.shape;
+    this.init(batch, [], validateArgs);
+  }
+  /** the shape α */
+  get concentration(): Tensor {
+    return this.params.concentration;
+  }
+  /** the rate β */
+  get rate(): Tensor {
+    return this.params.rate;
+  }
+  override get argConstraints(): Record<string, C.Constraint> {
+    return { concentration: C.positive, rate: C.positive };
+  }
+  override get support(): C.Constraint {
+    return C.nonnegative;
+  }
+  override get hasRsample(): boolean {
+    return true;
+  }
+  override get mean(): Tensor {
+    return this.concentration.div(this.rate);
+  }
+  override get mode(): Tensor {
+    return this.concentration.sub(1).div(this.rate).clamp(0);
+  }
+  override get variance(): Tensor {
+    return this.concentration.div(this.rate.pow(2));
+  }
+  override expand(batchShape: ShapeLike, instance?: this): Gamma {
+    const out = this.blank(instance);
+    out.params.concentration = this.concentration.expand([...batchShape]);
+    out.params.rate = this.rate.expand([...batchShape]);
+    this.finishExpand(out, batchShape);
+    return out;
+  }
+  override rsample(sampleShape: ShapeLike = []): Tensor {
+    // X / β with X ~ Gamma(α, 1), floored at the dtype's tiny without recording
+    const shape = this.extendedShape(sampleShape);
+    const value = standardGamma(this.concentration.expand(shape)).div(this.rate.expand(shape));
+    noGrad(() => value.detach().clamp_(finfo(value.dtype).tiny));
+    return value;
+  }
+  override logProb(value: Tensor): Tensor {
+    if (this.validateArgs) this.validateSample(value);
+    // α log β + (α - 1) log x - β x - log Γ(α)
+    return xlogy(this.concentration, this.rate)
+      .add(xlogy(this.concentration.sub(1), value))
+      .sub(this.rate.mul(value))
+      .sub(lgamma(this.concentration));
+  }
+  override entropy(): Tensor {
+    // α - log β + log Γ(α) + (1 - α) ψ(α)
+    const a = this.concentration;
+    return a
+      .sub(this.rate.log())
+      .add(lgamma(a))
+      .add(a.neg().add(1.0).mul(digamma(a)));
+  }
+  protected override get naturalParams(): Tensor[] {
+    return [this.concentration.sub(1), this.rate.neg()];
+  }
+  protected override logNormalizer(x: Tensor, y: Tensor): Tensor {
+    return lgamma(x.add(1)).add(x.add(1).mul(y.reciprocal().neg().log()));
+  }
+  protected override get meanCarrierMeasure(): number {
+    return 0;
+  }
+}
+
+/**
+ * The chi-squared distribution with `df` degrees of freedom: Gamma(df / 2, 1 / 2)
+ * (torch.distributions.Chi2).
+ * @example new torch.distributions.Chi2(torch.tensor([3.0])).mean // tensor([3.])
+ */
+export class Chi2 extends Gamma {
+  constructor(
+    ...args:
+      | [df: TensorLike, options?: DistributionOptions]
+      | [
+          options: {
+            /** the degrees of freedom */
+            df: TensorLike;
+          } & DistributionOptions,
+        ]
+  );
+  constructor(...args: unknown[]) {
+    super(1, 1, { validateArgs: false });
+    const a = ctorArgs<{ df: TensorLike; validateArgs: boolean | null }>(
+      "Chi2",
+      args,
+      ["df", "validateArgs"],
+      { validateArgs: null },
+    );
+    this.params = {};
+    const half = typeof a.df === "number" ? 0.5 * a.df : a.df.mul(0.5);
+    this.setupGamma(half, 0.5, a.validateArgs);
+  }
+  override get argConstraints(): Record<string, C.Constraint> {
+    return { df: C.positive };
+  }
+  protected override checkedParam(name: string): Tensor | undefined {
+    return name === "df" ? this.df : undefined;
+  }
+  /** the degrees of freedom */
+  get df(): Tensor {
+    return this.concentration.mul(2);
+  }
+  override expand(batchShape: ShapeLike, instance?: this): Chi2 {
+    return super.expand(batchShape, instance) as Chi2;
+  }
+}
+
+/**
+ * Student's t distribution with `df` degrees of freedom, location and scale
+ * (torch.distributions.StudentT).
+ * @example new torch.distributions.StudentT(torch.tensor([2.0])).logProb(torch.tensor([0.0])) // tensor([-1.0397])
+ */
+export class StudentT extends Distribution {
+  private chi2!: Chi2;
+  constructor(
+    ...args:
+      | [df: TensorLike, loc?: TensorLike, scale?: TensorLike, options?: DistributionOptions]
+      | [
+          options: {
+            /** the degrees of freedom */
+            df: TensorLike;
+            /** the location */
+            loc?: TensorLike;
+            /** the scale */
+            scale?: TensorLike;
+          } & DistributionOptions,
+        ]
+  );
+  constructor(...args: unknown[]) {
+    super();
+    const a = ctorArgs<{
+      df: TensorLike;
+      loc: TensorLike;
+      scale: TensorLike;
+      validateArgs: boolean | null;
+    }>("StudentT", args, ["df", "loc", "scale", "validateArgs"], {
+      loc: 0,
+      scale: 1,
+      validateArgs: null,
+    });
+    [this.params.df, this.params.loc, this.params.scale] = broadcastAll(a.df, a.loc, a.scale);
+    this.chi2 = new Chi2(this.df);
+    this.init(this.df.shape, [], a.validateArgs);
+  }
+  /** the degrees of freedom */
+  get df(): Tensor {
+    return this.params.df;
+  }
+  /** the location */
+  get loc(): Tensor {
+    return this.params.loc;
+  }
+  /** the scale */
+  get scale(): Tensor {
+    return this.params.scale;
+  }
+  override get argConstraints(): Record<string, C.Constraint> {
+    return { df: C.positive, loc: C.real, scale: C.positive };
+  }
+  override get support(): C.Constraint {
+    return C.real;
+  }
+  override get hasRsample(): boolean {
+    return true;
+  }
+  override get mean(): Tensor {
+    return this.loc.clone().maskedFill(this.df.le(1), NaN);
+  }
+  override get mode(): Tensor {
+    return this.loc;
+  }
+  override get variance(): Tensor {
+    // scale² df / (df - 2) for df > 2, inf for 1 < df <= 2, NaN for df <= 1
+    const df = this.df;
+    const big = df.gt(2);
+    // the denominator is kept away from 0 where the entry is not used, so no NaN flows back
+    const v = this.scale
+      .pow(2)
+      .mul(df)
+      .div(where(big, df.sub(2), 1));
+    return where(big, v, df)
+      .maskedFill(df.le(2).logicalAnd(df.gt(1)), Infinity)
+      .maskedFill(df.le(1), NaN);
+  }
+  override expand(batchShape: ShapeLike, instance?: this): StudentT {
+    const out = this.blank(instance);
+    for (const k of ["df", "loc", "scale"]) out.params[k] = this.params[k].expand([...batchShape]);
+    out.chi2 = this.chi2.expand(batchShape);
+    this.finishExpand(out, batchShape);
+    return out;
+  }
+  override rsample(sampleShape: ShapeLike = []): Tensor {
+    // loc + scale X / sqrt(Z / df), X ~ N(0, 1), Z ~ χ²(df)
+    const X = standardNormal(this.extendedShape(sampleShape), this.df.dtype);
+    const Z = this.chi2.rsample(sampleShape);
+    const Y = X.mul(Z.div(this.df).rsqrt());
+    return this.loc.add(this.scale.mul(Y));
+  }
+  override logProb(value: Tensor): Tensor {
+    if (this.validateArgs) this.validateSample(value);
+    const y = value.sub(this.loc).div(this.scale);
+    const Z = this.scale
+      .log()
+      .add(this.df.log().mul(0.5))
+      .add(0.5 * Math.log(Math.PI))
+      .add(lgamma(this.df.mul(0.5)))
+      .sub(lgamma(this.df.add(1).mul(0.5)));
+    return this.df.add(1).mul(-0.5).mul(y.pow(2).div(this.df).log1p()).sub(Z);
+  }
+  override entropy(): Tensor {
+    const df = this.df;
+    const lbeta = lgamma(df.mul(0.5))
+      .add(LGAMMA_HALF)
+      .sub(lgamma(df.add(1).mul(0.5)));
+    return this.scale
+      .log()
+      .add(
+        df
+          .add(1)
+          .mul(0.5)
+          .mul(digamma(df.add(1).mul(0.5)).sub(digamma(df.mul(0.5)))),
+      )
+      .add(df.log().mul(0.5))
+      .add(lbeta);
+  }
+}
+
+/**
+ * The Poisson distribution with `rate` λ (torch.distributions.Poisson).
+ * @example
+ * torch.manualSeed(0);
+ * new torch.distributions.Poisson(torch.tensor([4.0])).sample(); // tensor([4.])
+ */
+export class Poisson extends ExponentialFamily {
+  constructor(
+    ...args:
+      | [rate: TensorLike, options?: DistributionOptions]
+      | [
+          options: {
+            /** the rate λ */
+            rate: TensorLike;
+          } & DistributionOptions,
+        ]
+  );
+  constructor(...args: unknown[]) {
+    super();
+    const a = ctorArgs<{ rate: TensorLike; validateArgs: boolean | null }>(
+      "Poisson",
+      args,
+      ["rate", "validateArgs"],
+      { validateArgs: null },
+    );
+    [this.params.rate] = broadcastAll(a.rate);
+    this.init(typeof a.rate === "number" ? [] : this.rate.shape, [], a.validateArgs);
+  }
+  /** the rate λ */
+  get rate(): Tensor {
+    return this.params.rate;
+  }
+  override get argConstraints(): Record<string, C.Constraint> {
+    return { rate: C.nonnegative };
+  }
+  override get support(): C.Constraint {
+    return C.nonnegativeInteger;
+  }
+  override get mean(): Tensor {
+    return this.rate;
+  }
+  override get mode(): Tensor {
+    return this.rate.floor();
+  }
+  override get variance(): Tensor {
+    return this.rate;
+  }
+  override expand(batchShape: ShapeLike, instance?: this): Poisson {
+    const out = this.blank(instance);
+    out.params.rate = this.rate.expand([...batchShape]);
+    this.finishExpand(out, batchShape);
+    return out;
+  }
+  override sample(sampleShape: ShapeLike = []): Tensor {
+    const shape = this.extendedShape(sampleShape);
+    return noGrad(() => poisson(this.rate.expand(shape)));
+  }
+  override logProb(value: Tensor): Tensor {
+    if (this.validateArgs) this.validateSample(value);
+    // x log λ - λ - log Γ(x + 1)
+    const [rate, v] = broadcastAll(this.rate, value);
+    return v.xlogy(rate).sub(rate).sub(v.add(1).lgamma());
+  }
+  protected override get naturalParams(): Tensor[] {
+    return [this.rate.log()];
+  }
+  protected override logNormalizer(x: Tensor): Tensor {
+    return x.exp();
+  }
+  protected override get meanCarrierMeasure(): number {
+    return 0;
+  }
+}
