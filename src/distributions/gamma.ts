@@ -293,7 +293,7 @@ export class StudentT extends Distribution {
  * The Poisson distribution with `rate` λ (torch.distributions.Poisson).
  * @example
  * torch.manualSeed(0);
- * new torch.distributions.Poisson(torch.tensor([4.0])).sample(); // tensor([4.])
+ * new torch.distributions.Poisson(torch.tensor([4.0])).sample(); // tensor([7.])
  */
 export class Poisson extends ExponentialFamily {
   constructor(
