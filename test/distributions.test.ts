@@ -207,6 +207,8 @@ test("fixture covers the requested ground", () => {
     "Chi2",
     "StudentT",
     "Poisson",
+    "Dirichlet",
+    "Beta",
   ])
     assert.ok(classes.has(c), c);
   assert.ok(fx.kl.length >= 25);

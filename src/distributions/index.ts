@@ -21,6 +21,7 @@ export { Independent } from "./independent.js";
 export { MultivariateNormal, type MultivariateNormalOptions } from "./multivariate-normal.js";
 export { TransformedDistribution, LogNormal, HalfNormal, Gumbel } from "./transformed.js";
 export { Gamma, Chi2, StudentT, Poisson } from "./gamma.js";
+export { Dirichlet, Beta } from "./dirichlet.js";
 export { klDivergence, registerKl, type KlFn, type DistributionClass, type ClassOf } from "./kl.js";
 /** torch.distributions.constraints: the regions parameters and values must lie in. */
 export * as constraints from "./constraints.js";

@@ -14,6 +14,7 @@ import { Cauchy, Exponential, Laplace, Normal, Uniform } from "./continuous.js";
 import { Bernoulli, Categorical, Geometric, OneHotCategorical } from "./discrete.js";
 import { Independent } from "./independent.js";
 import { Gamma, Poisson } from "./gamma.js";
+import { Beta, Dirichlet } from "./dirichlet.js";
 import { MultivariateNormal, batchMahalanobis } from "./multivariate-normal.js";
 import { Gumbel, HalfNormal, TransformedDistribution } from "./transformed.js";
 import { eulerConstant, sameShape, sumRightmost } from "./utils.js";
@@ -452,4 +453,90 @@ registerKl(Uniform, Gamma, (p, q) => {
     .div(commonTerm);
   const t4 = q.rate.mul(p.high.add(p.low)).div(2);
   return t1.neg().add(t2).add(t3).add(t4).maskedFill(p.low.lt(0), Infinity);
+});
+
+// ---- Dirichlet and Beta ----
+
+registerKl(Beta, Beta, (p, q) => {
+  const sumP = p.concentration1.add(p.concentration0);
+  const sumQ = q.concentration1.add(q.concentration0);
+  const t1 = lgamma(q.concentration1).add(lgamma(q.concentration0)).add(lgamma(sumP));
+  const t2 = lgamma(p.concentration1).add(lgamma(p.concentration0)).add(lgamma(sumQ));
+  const t3 = p.concentration1.sub(q.concentration1).mul(digamma(p.concentration1));
+  const t4 = p.concentration0.sub(q.concentration0).mul(digamma(p.concentration0));
+  const t5 = sumQ.sub(sumP).mul(digamma(sumP));
+  return t1.sub(t2).add(t3).add(t4).add(t5);
+});
+
+registerKl(Dirichlet, Dirichlet, (p, q) => {
+  const sumP = p.concentration.sum(-1);
+  const sumQ = q.concentration.sum(-1);
+  const t1 = lgamma(sumP).sub(lgamma(sumQ));
+  const t2 = lgamma(p.concentration).sub(lgamma(q.concentration)).sum(-1);
+  const t3 = p.concentration.sub(q.concentration);
+  const t4 = digamma(p.concentration).sub(digamma(sumP).unsqueeze(-1));
+  return t1.sub(t2).add(t3.mul(t4).sum(-1));
+});
+
+registerKl(Beta, Exponential, (p, q) =>
+  p
+    .entropy()
+    .neg()
+    .sub(q.rate.log())
+    .add(q.rate.mul(p.concentration1.div(p.concentration1.add(p.concentration0)))),
+);
+
+registerKl(Beta, Gamma, (p, q) => {
+  const t1 = p.entropy().neg();
+  const t2 = lgamma(q.concentration).sub(q.concentration.mul(q.rate.log()));
+  const t3 = q.concentration
+    .sub(1)
+    .mul(digamma(p.concentration1).sub(digamma(p.concentration1.add(p.concentration0))));
+  const t4 = q.rate.mul(p.concentration1).div(p.concentration1.add(p.concentration0));
+  return t1.add(t2).sub(t3).add(t4);
+});
+
+registerKl(Beta, Normal, (p, q) => {
+  const total = p.concentration1.add(p.concentration0);
+  const eBeta = p.concentration1.div(total);
+  const varNormal = q.scale.pow(2);
+  const t1 = p.entropy().neg();
+  const t2 = varNormal.mul(2).mul(Math.PI).log().mul(0.5);
+  const t3 = eBeta.mul(eBeta.neg().add(1)).div(total.add(1)).add(eBeta.pow(2)).mul(0.5);
+  const t4 = q.loc.mul(eBeta);
+  const t5 = q.loc.pow(2).mul(0.5);
+  return t1.add(t2).add(t3.sub(t4).add(t5).div(varNormal));
+});
+
+registerKl(Beta, Uniform, (p, q) => {
+  const result = p.entropy().neg().add(q.high.sub(q.low).log());
+  return result.maskedFill(q.low.gt(0).logicalOr(q.high.lt(1)), Infinity);
+});
+
+for (const P of [Exponential, Gamma] as DistributionClass[])
+  registerKl(P, Beta, (p) => infiniteLike((p as Gamma).rate));
+for (const P of [Gumbel, Laplace, Normal] as DistributionClass[])
+  registerKl(P, Beta, (p) => infiniteLike((p as Normal).loc));
+
+registerKl(Uniform, Beta, (p, q) => {
+  const commonTerm = p.high.sub(p.low);
+  const xLogX = (t: Tensor): Tensor => t.mul(t.log());
+  const t1 = commonTerm.log();
+  const t2 = q.concentration1
+    .sub(1)
+    .mul(xLogX(p.high).sub(xLogX(p.low)).sub(commonTerm))
+    .div(commonTerm);
+  const t3 = q.concentration0
+    .sub(1)
+    .mul(
+      xLogX(p.high.neg().add(1))
+        .sub(xLogX(p.low.neg().add(1)))
+        .add(commonTerm),
+    )
+    .div(commonTerm);
+  const t4 = lgamma(q.concentration1)
+    .add(lgamma(q.concentration0))
+    .sub(lgamma(q.concentration1.add(q.concentration0)));
+  const result = t3.add(t4).sub(t1).sub(t2);
+  return result.maskedFill(p.high.gt(1).logicalOr(p.low.lt(0)), Infinity);
 });

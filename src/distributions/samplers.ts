@@ -267,3 +267,218 @@ export function poisson(rate: Tensor, generator: CPUGeneratorImpl | null = null)
     values(rate).map((l) => samplePoisson(l, gen)),
   );
 }
+
+/**
+ * torch._sample_dirichlet(alpha) (_s_dirichlet_cpu): a Gamma(alpha, 1) draw per element in
+ * double (floored at double's min), each normalized by its row's sum over the last dim and
+ * clamped to [min, largest value below 1] of the dtype.
+ * @example
+ * torch.manualSeed(0);
+ * torch.distributions.samplers.sampleDirichlet(torch.tensor([1.0, 2.0])); // tensor([0.6866, 0.3134])
+ */
+export function sampleDirichlet(alpha: Tensor, generator: CPUGeneratorImpl | null = null): Tensor {
+  const gen = generator ?? defaultGenerator;
+  const isFloat = alpha.dtype !== float64;
+  const gamma = values(alpha).map((a) => Math.max(DBL_MIN, sampleGamma(a, false, gen)));
+  const g = tensor(Float64Array.from(gamma), { dtype: float64 }).reshape(alpha.shape);
+  const sums = values(g.sum(-1, true).expand(alpha.shape));
+  const min = isFloat ? FLT_MIN : DBL_MIN;
+  const max = isFloat ? 1 - 2 ** -24 : 1 - 2 ** -53;
+  const rd = isFloat ? Math.fround : (v: number): number => v;
+  return like(
+    alpha,
+    gamma.map((v, i) => Math.min(max, Math.max(min, rd(v / sums[i])))),
+  );
+}
+
+/** Beta(alpha, beta)'s gradient in alpha for x near 0: a Taylor expansion (_beta_grad_alpha_small). */
+function betaGradAlphaSmall(x: number, alpha: number, beta: number): number {
+  const factor = digammaOne(alpha) - digammaOne(alpha + beta) - Math.log(x);
+  let numer = 1;
+  let series = (numer / alpha) * (factor + 1 / alpha);
+  for (let i = 1; i <= 10; ++i) {
+    numer *= ((i - beta) * x) / i;
+    const denom = alpha + i;
+    series += (numer / denom) * (factor + 1 / denom);
+  }
+  const result = x * Math.pow(1 - x, -beta) * series;
+  return Number.isNaN(result) ? 0 : result;
+}
+
+/** Beta(alpha, beta)'s gradient in beta for x near 0: a Taylor expansion (_beta_grad_beta_small). */
+function betaGradBetaSmall(x: number, alpha: number, beta: number): number {
+  const factor = digammaOne(alpha + beta) - digammaOne(beta);
+  let numer = 1;
+  let betas = 1;
+  let dbetas = 0;
+  let series = factor / alpha;
+  for (let i = 1; i <= 8; ++i) {
+    numer *= -x / i;
+    dbetas = dbetas * (beta - i) + betas;
+    betas = betas * (beta - i);
+    series += (numer / (alpha + i)) * (dbetas + factor * betas);
+  }
+  const result = -Math.pow(1 - x, 1 - beta) * series;
+  return Number.isNaN(result) ? 0 : result;
+}
+
+/** Beta's gradient in alpha for large alpha and beta: Rice's saddle point (_beta_grad_alpha_mid). */
+function betaGradAlphaMid(x: number, alpha: number, beta: number): number {
+  const total = alpha + beta;
+  const mean = alpha / total;
+  const std = Math.sqrt((alpha * beta) / (total + 1)) / total;
+  if (mean - 0.1 * std <= x && x <= mean + 0.1 * std) {
+    // avoid the singularity at x = mean
+    const poly =
+      47 * x * (beta * beta) * (beta * beta) +
+      alpha *
+        ((43 + 20 * (16 + 27 * beta) * x) * (beta * beta) * beta +
+          alpha *
+            (3 * (59 + 180 * beta - 90 * x) * (beta * beta) +
+              alpha *
+                ((453 + 1620 * beta * (1 - x) - 455 * x) * beta +
+                  alpha * (8 * (1 - x) * (135 * beta - 11)))));
+    const prefactorNum = ((1 + 12 * alpha) * (1 + 12 * beta)) / (total * total);
+    const prefactorDen = 12960 * alpha * alpha * alpha * beta * beta * (1 + 12 * total);
+    return ((prefactorNum / (1 - x)) * poly) / prefactorDen;
+  }
+  const prefactor = -x / Math.sqrt((2 * alpha * beta) / total);
+  const stirling =
+    ((1 + 1 / (12 * alpha) + 1 / (288 * alpha * alpha)) *
+      (1 + 1 / (12 * beta) + 1 / (288 * beta * beta))) /
+    (1 + 1 / (12 * total) + 1 / (288 * total * total));
+  const term1Num = 2 * (alpha * alpha) * (x - 1) + alpha * beta * (x - 1) - x * (beta * beta);
+  const axbx = alpha * (x - 1) + beta * x;
+  const term1Den = Math.sqrt((2 * alpha) / beta) * Math.pow(total, 1.5) * axbx * axbx;
+  const term1 = term1Num / term1Den;
+  const term2 = 0.5 * Math.log(alpha / (total * x));
+  const term3Num = Math.sqrt((8 * alpha * beta) / total);
+  const term3Den = beta * x + alpha * (x - 1);
+  const term3 = term3Num / term3Den;
+  const term4Base =
+    beta * Math.log(beta / (total * (1 - x))) + alpha * Math.log(alpha / (total * x));
+  const term4 = Math.pow(term4Base, -1.5);
+  const term1234 = term1 + term2 * (term3 + (x < mean ? term4 : -term4));
+  return stirling * prefactor * term1234;
+}
+
+/** the rational correction's coefficients c[2][3][3][4] (dirichlet_grad_one) */
+const DIRICHLET_C = [
+  [
+    [
+      [1.003668233, -0.01061107488, -0.0657888334, 0.01201642863],
+      [0.6336835991, -0.3557432599, 0.05486251648, -0.001465281033],
+      [-0.03276231906, 0.004474107445, 0.002429354597, -0.0001557569013],
+    ],
+    [
+      [0.221950385, -0.3187676331, 0.01799915743, 0.01074823814],
+      [-0.2951249643, 0.06219954479, 0.01535556598, 0.001550077057],
+      [0.02155310298, 0.004170831599, 0.001292462449, 6.976601077e-5],
+    ],
+    [
+      [-0.05980841433, 0.008441916499, 0.01085618172, 0.002319392565],
+      [0.02911413504, 0.01400243777, -0.002721828457, 0.000751041181],
+      [0.005900514878, -0.001936558688, -9.495446725e-6, 5.385558597e-5],
+    ],
+  ],
+  [
+    [
+      [1, -0.02924021934, -0.04438342661, 0.007285809825],
+      [0.6357567472, -0.3473456711, 0.05454656494, -0.002407477521],
+      [-0.03301322327, 0.004845219414, 0.00231480583, -0.0002307248149],
+    ],
+    [
+      [0.5925320577, -0.1757678135, 0.01505928619, 0.000564515273],
+      [0.1014815858, -0.06589186703, 0.01272886114, -0.0007316646956],
+      [-0.007258481865, 0.001096195486, 0.0003934994223, -4.12701925e-5],
+    ],
+    [
+      [0.06469649321, -0.0236701437, 0.002902096474, -5.896963079e-5],
+      [0.001925008108, -0.002869809258, 0.0008000589141, -6.063713228e-5],
+      [-0.0003477407336, 6.959756487e-5, 1.097287507e-5, -1.650964693e-6],
+    ],
+  ],
+];
+
+/**
+ * dirichlet_grad_one (Distributions.h): the scaled reparameterized gradient
+ * -(∂/∂alpha cdf(x; alpha, beta)) / pdf(x; alpha, beta) / (1 - x) of a Beta(alpha, total - alpha)
+ * draw x, by Taylor expansions near 0 and 1, a saddle point for large parameters, or a rational
+ * correction to an analytic approximation. `isFloat`: the branch tests in float32, as scalar_t.
+ */
+export function dirichletGradOne(
+  x: number,
+  alpha: number,
+  total: number,
+  isFloat: boolean,
+): number {
+  const rd = isFloat ? Math.fround : (v: number): number => v;
+  const beta = rd(total - alpha);
+  const boundary = rd(rd(total * x) * rd(1 - x));
+  if (x <= 0.5 && boundary < 2.5) return betaGradAlphaSmall(x, alpha, beta);
+  if (x >= 0.5 && boundary < 0.75) return -betaGradBetaSmall(rd(1 - x), beta, alpha);
+  if (alpha > 6 && beta > 6) return betaGradAlphaMid(x, alpha, total - alpha);
+  const u = Math.log(x);
+  const a = Math.log(alpha) - u;
+  const b = Math.log(total) - a;
+  const powU = [1, u, u * u];
+  const powA = [1, a, a * a];
+  let p = 0;
+  let q = 0;
+  for (let i = 0; i < 3; ++i) {
+    for (let j = 0; j < 3; ++j) {
+      const ua = powU[i] * powA[j];
+      const c0 = DIRICHLET_C[0][i][j];
+      const c1 = DIRICHLET_C[1][i][j];
+      p += ua * (c0[0] + b * (c0[1] + b * (c0[2] + b * c0[3])));
+      q += ua * (c1[0] + b * (c1[1] + b * (c1[2] + b * c1[3])));
+    }
+  }
+  const approx = (x * (digammaOne(total) - digammaOne(alpha))) / (total - alpha);
+  return (p / q) * approx;
+}
+
+/**
+ * torch._dirichlet_grad(x, alpha, total): dirichletGradOne elementwise.
+ * @example torch.distributions.samplers.dirichletGrad(torch.tensor([0.3]), torch.tensor([1.0]), torch.tensor([3.0])) // tensor([0.3829])
+ */
+export function dirichletGrad(x: Tensor, alpha: Tensor, total: Tensor): Tensor {
+  const xs = values(x);
+  const as = values(alpha.expand(x.shape));
+  const ts = values(total.expand(x.shape));
+  const isFloat = x.dtype !== float64;
+  return like(
+    x,
+    xs.map((xi, i) => dirichletGradOne(xi, as[i], ts[i], isFloat)),
+  );
+}
+
+/** _Dirichlet (dirichlet.py): the sample, and its reparameterized backward. */
+class DirichletFn extends AutogradFunction {
+  static override forward(ctx: FunctionCtx, concentration: Tensor, gen: CPUGeneratorImpl): Tensor {
+    const x = sampleDirichlet(concentration, gen);
+    ctx.saveForBackward(x, concentration);
+    return x;
+  }
+  static override backward(ctx: FunctionCtx, grad: Tensor | null): (Tensor | null)[] {
+    if (grad === null) return [null, null];
+    const [x, concentration] = ctx.savedTensors as Tensor[];
+    // grad * (g - Σ x g), grad = _dirichlet_grad(x, α, Σα)
+    const total = concentration.sum(-1, true).expand(concentration.shape);
+    const g = dirichletGrad(x, concentration, total);
+    return [g.mul(grad.sub(x.mul(grad).sum(-1, true))), null];
+  }
+}
+
+/**
+ * A Dirichlet draw per row of `concentration`, differentiable in it (dirichlet.py's _Dirichlet).
+ * @example
+ * torch.manualSeed(0);
+ * torch.distributions.samplers.dirichlet(torch.tensor([1.0, 2.0])).sum(); // tensor(1.)
+ */
+export function dirichlet(
+  concentration: Tensor,
+  generator: CPUGeneratorImpl | null = null,
+): Tensor {
+  return DirichletFn.apply(concentration, generator ?? defaultGenerator) as Tensor;
+}
