@@ -440,7 +440,7 @@ export function dirichletGradOne(
 
 /**
  * torch._dirichlet_grad(x, alpha, total): dirichletGradOne elementwise.
- * @example torch.distributions.samplers.dirichletGrad(torch.tensor([0.3]), torch.tensor([1.0]), torch.tensor([3.0])) // tensor([0.3829])
+ * @example torch.distributions.samplers.dirichletGrad(torch.tensor([0.3]), torch.tensor([1.0]), torch.tensor([3.0])) // tensor([0.4123])
  */
 export function dirichletGrad(x: Tensor, alpha: Tensor, total: Tensor): Tensor {
   const xs = values(x);
