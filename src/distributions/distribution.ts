@@ -45,6 +45,15 @@ const PY_MODULES: Record<string, string> = {
   Poisson: "poisson",
   Dirichlet: "dirichlet",
   Beta: "beta",
+  FisherSnedecor: "fishersnedecor",
+  NegativeBinomial: "negative_binomial",
+  LogitRelaxedBernoulli: "relaxed_bernoulli",
+  RelaxedBernoulli: "relaxed_bernoulli",
+  ExpRelaxedCategorical: "relaxed_categorical",
+  RelaxedOneHotCategorical: "relaxed_categorical",
+  HalfCauchy: "half_cauchy",
+  Pareto: "pareto",
+  Weibull: "weibull",
 };
 
 /**

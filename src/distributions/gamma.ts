@@ -7,6 +7,8 @@ import { finfo } from "../dtype.js";
 import { digamma, lgamma, where, xlogy } from "../generated/functions.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { ctorArgs } from "../nn/ctor-args.js";
+import { valueError } from "../errors.js";
+import { logsigmoid } from "../generated/nn-functional.js";
 import * as C from "./constraints.js";
 import { Distribution, ExponentialFamily, type DistributionOptions } from "./distribution.js";
 import { poisson, standardGamma } from "./samplers.js";
@@ -15,6 +17,8 @@ import {
   type TensorLike,
   allNumbers,
   broadcastAll,
+  logitsToProbs,
+  probsToLogits,
   standardNormal,
 } from "./utils.js";
 
@@ -360,5 +364,211 @@ export class Poisson extends ExponentialFamily {
   }
   protected override get meanCarrierMeasure(): number {
     return 0;
+  }
+}
+
+/**
+ * Fisher-Snedecor's F distribution with `df1` and `df2` degrees of freedom
+ * (torch.distributions.FisherSnedecor).
+ * @example new torch.distributions.FisherSnedecor(torch.tensor([3.0]), torch.tensor([5.0])).mean // tensor([1.6667])
+ */
+export class FisherSnedecor extends Distribution {
+  private gamma1!: Gamma;
+  private gamma2!: Gamma;
+  constructor(
+    ...args:
+      | [df1: TensorLike, df2: TensorLike, options?: DistributionOptions]
+      | [
+          options: {
+            /** the numerator's degrees of freedom */
+            df1: TensorLike;
+            /** the denominator's degrees of freedom */
+            df2: TensorLike;
+          } & DistributionOptions,
+        ]
+  );
+  constructor(...args: unknown[]) {
+    super();
+    const a = ctorArgs<{ df1: TensorLike; df2: TensorLike; validateArgs: boolean | null }>(
+      "FisherSnedecor",
+      args,
+      ["df1", "df2", "validateArgs"],
+      { validateArgs: null },
+    );
+    [this.params.df1, this.params.df2] = broadcastAll(a.df1, a.df2);
+    this.gamma1 = new Gamma(this.df1.mul(0.5), this.df1);
+    this.gamma2 = new Gamma(this.df2.mul(0.5), this.df2);
+    this.init(allNumbers(a.df1, a.df2) ? [] : this.df1.shape, [], a.validateArgs);
+  }
+  /** the numerator's degrees of freedom */
+  get df1(): Tensor {
+    return this.params.df1;
+  }
+  /** the denominator's degrees of freedom */
+  get df2(): Tensor {
+    return this.params.df2;
+  }
+  override get argConstraints(): Record<string, C.Constraint> {
+    return { df1: C.positive, df2: C.positive };
+  }
+  override get support(): C.Constraint {
+    return C.positive;
+  }
+  override get hasRsample(): boolean {
+    return true;
+  }
+  override expand(batchShape: ShapeLike, instance?: this): FisherSnedecor {
+    const out = this.blank(instance);
+    out.params.df1 = this.df1.expand([...batchShape]);
+    out.params.df2 = this.df2.expand([...batchShape]);
+    out.gamma1 = this.gamma1.expand(batchShape);
+    out.gamma2 = this.gamma2.expand(batchShape);
+    this.finishExpand(out, batchShape);
+    return out;
+  }
+  override get mean(): Tensor {
+    const df2 = this.df2.clone().maskedFill(this.df2.le(2), NaN);
+    return df2.div(df2.sub(2));
+  }
+  override get mode(): Tensor {
+    const mode = this.df1.sub(2).div(this.df1).mul(this.df2).div(this.df2.add(2));
+    return mode.maskedFill(this.df1.le(2), NaN);
+  }
+  override get variance(): Tensor {
+    const df2 = this.df2.clone().maskedFill(this.df2.le(4), NaN);
+    return df2
+      .pow(2)
+      .mul(2)
+      .mul(this.df1.add(df2).sub(2))
+      .div(this.df1.mul(df2.sub(2).pow(2)).mul(df2.sub(4)));
+  }
+  override rsample(sampleShape: ShapeLike = []): Tensor {
+    // (X1 / df1) / (X2 / df2) with Xi ~ χ²(dfi), as Gamma(df/2, df) draws
+    const shape = this.extendedShape(sampleShape);
+    const X1 = this.gamma1.rsample(sampleShape).view(shape);
+    const X2 = this.gamma2.rsample(sampleShape).view(shape);
+    const tiny = finfo(X2.dtype).tiny;
+    const X2c = X2.clamp(tiny);
+    return X1.div(X2c).clamp(tiny);
+  }
+  override logProb(value: Tensor): Tensor {
+    if (this.validateArgs) this.validateSample(value);
+    const ct1 = this.df1.mul(0.5);
+    const ct2 = this.df2.mul(0.5);
+    const ct3 = this.df1.div(this.df2);
+    const t1 = lgamma(ct1.add(ct2)).sub(lgamma(ct1)).sub(lgamma(ct2));
+    const t2 = ct1.mul(ct3.log()).add(ct1.sub(1).mul(value.log()));
+    const t3 = ct1.add(ct2).mul(ct3.mul(value).log1p());
+    return t1.add(t2).sub(t3);
+  }
+}
+
+/**
+ * The number of successes before `totalCount` failures of Bernoulli(probs) trials
+ * (torch.distributions.NegativeBinomial), drawn as Poisson(Gamma(totalCount, exp(-logits))).
+ * @example new torch.distributions.NegativeBinomial(3, torch.tensor([0.5])).mean // tensor([3.])
+ */
+export class NegativeBinomial extends Distribution {
+  private _param!: Tensor;
+  constructor(
+    ...args:
+      | [
+          totalCount: TensorLike,
+          probs?: TensorLike | null,
+          logits?: TensorLike | null,
+          options?: DistributionOptions,
+        ]
+      | [
+          options: {
+            /** the number of failures (>= 0) */
+            totalCount: TensorLike;
+            /** the success probability (exclusive with logits) */
+            probs?: TensorLike | null;
+            /** the success log-odds (exclusive with probs) */
+            logits?: TensorLike | null;
+          } & DistributionOptions,
+        ]
+  );
+  constructor(...args: unknown[]) {
+    super();
+    const a = ctorArgs<{
+      totalCount: TensorLike;
+      probs: TensorLike | null;
+      logits: TensorLike | null;
+      validateArgs: boolean | null;
+    }>("NegativeBinomial", args, ["totalCount", "probs", "logits", "validateArgs"], {
+      probs: null,
+      logits: null,
+      validateArgs: null,
+    });
+    if ((a.probs === null) === (a.logits === null)) {
+      throw valueError("Either `probs` or `logits` must be specified, but not both.");
+    }
+    const name = a.probs !== null ? "probs" : "logits";
+    const [count, p] = broadcastAll(a.totalCount, (a.probs ?? a.logits) as TensorLike);
+    this.params.totalCount = count.to(p.dtype);
+    this.params[name] = p;
+    this._param = p;
+    this.init(p.shape, [], a.validateArgs);
+  }
+  /** the number of failures */
+  get totalCount(): Tensor {
+    return this.params.totalCount;
+  }
+  /** the success probability */
+  get probs(): Tensor {
+    return this.lazy("probs", () => logitsToProbs(this.params.logits, true));
+  }
+  /** the success log-odds */
+  get logits(): Tensor {
+    return this.lazy("logits", () => probsToLogits(this.params.probs, true));
+  }
+  /** the shape of the given parameter */
+  get paramShape(): number[] {
+    return this._param.shape;
+  }
+  override get argConstraints(): Record<string, C.Constraint> {
+    return { totalCount: C.greaterThanEq(0), probs: C.halfOpenInterval(0, 1), logits: C.real };
+  }
+  override get support(): C.Constraint {
+    return C.nonnegativeInteger;
+  }
+  override expand(batchShape: ShapeLike, instance?: this): NegativeBinomial {
+    const out = this.blank(instance);
+    out.params.totalCount = this.totalCount.expand([...batchShape]);
+    if (this.params.probs)
+      out._param = out.params.probs = this.params.probs.expand([...batchShape]);
+    if (this.params.logits)
+      out._param = out.params.logits = this.params.logits.expand([...batchShape]);
+    this.finishExpand(out, batchShape);
+    return out;
+  }
+  override get mean(): Tensor {
+    return this.totalCount.mul(this.logits.exp());
+  }
+  override get mode(): Tensor {
+    return this.totalCount.sub(1).mul(this.logits.exp()).floor().clamp(0.0);
+  }
+  override get variance(): Tensor {
+    return this.mean.div(this.logits.neg().sigmoid());
+  }
+  override sample(sampleShape: ShapeLike = []): Tensor {
+    return noGrad(() => {
+      const gamma = new Gamma(this.totalCount, this.logits.neg().exp(), { validateArgs: false });
+      return poisson(gamma.sample(sampleShape));
+    });
+  }
+  override logProb(value: Tensor): Tensor {
+    if (this.validateArgs) this.validateSample(value);
+    const n = this.totalCount;
+    const logUnnormalized = n
+      .mul(logsigmoid(this.logits.neg()))
+      .add(value.mul(logsigmoid(this.logits)));
+    const logNormalization = lgamma(n.add(value))
+      .neg()
+      .add(lgamma(value.add(1.0)))
+      .add(lgamma(n));
+    const masked = logNormalization.maskedFill(n.add(value).eq(0.0), 0.0);
+    return logUnnormalized.sub(masked);
   }
 }

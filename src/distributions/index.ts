@@ -19,8 +19,23 @@ export {
 } from "./discrete.js";
 export { Independent } from "./independent.js";
 export { MultivariateNormal, type MultivariateNormalOptions } from "./multivariate-normal.js";
-export { TransformedDistribution, LogNormal, HalfNormal, Gumbel } from "./transformed.js";
-export { Gamma, Chi2, StudentT, Poisson } from "./gamma.js";
+export {
+  TransformedDistribution,
+  LogNormal,
+  HalfNormal,
+  Gumbel,
+  HalfCauchy,
+  Pareto,
+  Weibull,
+} from "./transformed.js";
+export { Gamma, Chi2, StudentT, Poisson, FisherSnedecor, NegativeBinomial } from "./gamma.js";
+export {
+  LogitRelaxedBernoulli,
+  RelaxedBernoulli,
+  ExpRelaxedCategorical,
+  RelaxedOneHotCategorical,
+  type RelaxedArgs,
+} from "./relaxed.js";
 export { Dirichlet, Beta } from "./dirichlet.js";
 export { klDivergence, registerKl, type KlFn, type DistributionClass, type ClassOf } from "./kl.js";
 /** torch.distributions.constraints: the regions parameters and values must lie in. */

@@ -16,7 +16,7 @@ import { Independent } from "./independent.js";
 import { Gamma, Poisson } from "./gamma.js";
 import { Beta, Dirichlet } from "./dirichlet.js";
 import { MultivariateNormal, batchMahalanobis } from "./multivariate-normal.js";
-import { Gumbel, HalfNormal, TransformedDistribution } from "./transformed.js";
+import { Gumbel, HalfNormal, Pareto, TransformedDistribution } from "./transformed.js";
 import { eulerConstant, sameShape, sumRightmost } from "./utils.js";
 
 /** A class whose instances are P (abstract ones included), whatever its constructor takes. */
@@ -539,4 +539,64 @@ registerKl(Uniform, Beta, (p, q) => {
     .sub(lgamma(q.concentration1.add(q.concentration0)));
   const result = t3.add(t4).sub(t1).sub(t2);
   return result.maskedFill(p.high.gt(1).logicalOr(p.low.lt(0)), Infinity);
+});
+
+// ---- Pareto ----
+
+registerKl(Pareto, Pareto, (p, q) => {
+  const scaleRatio = p.scale.div(q.scale);
+  const alphaRatio = q.alpha.div(p.alpha);
+  const t1 = q.alpha.mul(scaleRatio.log());
+  const t2 = alphaRatio.log().neg();
+  const result = t1.add(t2).add(alphaRatio).sub(1);
+  return result.maskedFill(p.scale.lt(q.scale), Infinity);
+});
+
+registerKl(Pareto, Exponential, (p, q) => {
+  const scaleRateProd = p.scale.mul(q.rate);
+  const t1 = p.alpha.div(scaleRateProd).log();
+  const t2 = p.alpha.reciprocal();
+  const t3 = p.alpha.mul(scaleRateProd).div(p.alpha.sub(1));
+  return t1.sub(t2).add(t3).sub(1).maskedFill(p.alpha.le(1), Infinity);
+});
+
+registerKl(Pareto, Gamma, (p, q) => {
+  const commonTerm = p.scale.log().add(p.alpha.reciprocal());
+  const t1 = p.alpha.log().sub(commonTerm);
+  const t2 = lgamma(q.concentration).sub(q.concentration.mul(q.rate.log()));
+  const t3 = q.concentration.neg().add(1).mul(commonTerm);
+  const t4 = q.rate.mul(p.alpha).mul(p.scale).div(p.alpha.sub(1));
+  return t1.add(t2).add(t3).add(t4).sub(1).maskedFill(p.alpha.le(1), Infinity);
+});
+
+registerKl(Pareto, Normal, (p, q) => {
+  const varNormal = q.scale.pow(2).mul(2);
+  const commonTerm = p.scale.div(p.alpha.sub(1));
+  const t1 = q.scale
+    .mul(Math.sqrt(2 * Math.PI))
+    .mul(p.alpha)
+    .div(p.scale)
+    .log();
+  const t2 = p.alpha.reciprocal();
+  const t3 = p.alpha.mul(commonTerm.pow(2)).div(p.alpha.sub(2));
+  const t4 = p.alpha.mul(commonTerm).sub(q.loc).pow(2);
+  const result = t1.sub(t2).add(t3.add(t4).div(varNormal)).sub(1);
+  return result.maskedFill(p.alpha.le(2), Infinity);
+});
+
+for (const Q of [Beta, Uniform] as DistributionClass[])
+  registerKl(Pareto, Q, (p) => infiniteLike((p as Pareto).scale));
+registerKl(Exponential, Pareto, (p) => infiniteLike(p.rate));
+registerKl(Gamma, Pareto, (p) => infiniteLike(p.concentration));
+registerKl(Beta, Pareto, (p) => infiniteLike(p.concentration1));
+for (const P of [Gumbel, Laplace, Normal] as DistributionClass[])
+  registerKl(P, Pareto, (p) => infiniteLike((p as Normal).loc));
+
+registerKl(Uniform, Pareto, (p, q) => {
+  const support = p.high.sub(p.low);
+  const xLogX = (t: Tensor): Tensor => t.mul(t.log());
+  const t1 = q.alpha.mul(q.scale.pow(q.alpha)).mul(support).log();
+  const t2 = xLogX(p.high).sub(xLogX(p.low)).sub(support).div(support);
+  const result = t2.mul(q.alpha.add(1)).sub(t1);
+  return result.maskedFill(p.low.lt(q.scale), Infinity);
 });

@@ -5,17 +5,18 @@
 import type { Tensor } from "../tensor.js";
 import { finfo } from "../dtype.js";
 import { valueError } from "../errors.js";
-import { fullLike, onesLike, where, zerosLike } from "../generated/functions.js";
+import { full, fullLike, lgamma, onesLike, where, zerosLike } from "../generated/functions.js";
 import { ctorArgs } from "../nn/ctor-args.js";
 import * as C from "./constraints.js";
 import { Distribution, type DistributionOptions } from "./distribution.js";
 import { Independent } from "./independent.js";
-import { Normal, Uniform, type LocScaleArgs } from "./continuous.js";
+import { Cauchy, Exponential, Normal, Uniform, type LocScaleArgs } from "./continuous.js";
 import {
   AbsTransform,
   AffineTransform,
   ComposeTransform,
   ExpTransform,
+  PowerTransform,
   type Sign,
   Transform,
 } from "./transforms.js";
@@ -385,5 +386,233 @@ export class Gumbel extends TransformedDistribution {
   }
   override entropy(): Tensor {
     return this.scale.log().add(1 + eulerConstant);
+  }
+}
+
+/**
+ * |X| for X ~ Cauchy(0, scale) (torch.distributions.HalfCauchy).
+ * @example new torch.distributions.HalfCauchy(torch.tensor([1.0])).logProb(torch.tensor([1.0])) // tensor([-1.1447])
+ */
+export class HalfCauchy extends TransformedDistribution {
+  constructor(
+    ...args:
+      | [scale: TensorLike, options?: DistributionOptions]
+      | [
+          options: {
+            /** the scale of the folded Cauchy */
+            scale: TensorLike;
+          } & DistributionOptions,
+        ]
+  );
+  constructor(...args: unknown[]) {
+    const a = ctorArgs<{ scale: TensorLike; validateArgs: boolean | null }>(
+      "HalfCauchy",
+      args,
+      ["scale", "validateArgs"],
+      { validateArgs: null },
+    );
+    super(new Cauchy(0, a.scale, { validateArgs: false }), new AbsTransform(), {
+      validateArgs: a.validateArgs,
+    });
+  }
+  protected override checkedParam(name: string): Tensor | undefined {
+    return name === "scale" ? this.scale : undefined;
+  }
+  /** the scale */
+  get scale(): Tensor {
+    return (this.baseDist as Cauchy).scale;
+  }
+  override get argConstraints(): Record<string, C.Constraint> {
+    return { scale: C.positive };
+  }
+  override get support(): C.Constraint {
+    return C.nonnegative;
+  }
+  override get hasRsample(): boolean {
+    return true;
+  }
+  override get mean(): Tensor {
+    return full(this.extendedShape(), Infinity, { dtype: this.scale.dtype });
+  }
+  override get mode(): Tensor {
+    return zerosLike(this.scale);
+  }
+  override get variance(): Tensor {
+    return this.baseDist.variance;
+  }
+  override logProb(value: Tensor): Tensor {
+    if (this.validateArgs) this.validateSample(value);
+    const lp = this.baseDist.logProb(value).add(Math.log(2));
+    return where(value.ge(0), lp, -Infinity);
+  }
+  override cdf(value: Tensor): Tensor {
+    if (this.validateArgs) this.validateSample(value);
+    return this.baseDist.cdf(value).mul(2).sub(1);
+  }
+  override icdf(prob: Tensor): Tensor {
+    return this.baseDist.icdf(prob.add(1).div(2));
+  }
+  override entropy(): Tensor {
+    return this.baseDist.entropy().sub(Math.log(2));
+  }
+  override expand(batchShape: ShapeLike, instance?: this): HalfCauchy {
+    return super.expand(batchShape, instance) as HalfCauchy;
+  }
+}
+
+/**
+ * The Pareto distribution: scale · exp(E), E ~ Exponential(alpha) (torch.distributions.Pareto).
+ * @example new torch.distributions.Pareto(1, 3).mean // tensor(1.5000)
+ */
+export class Pareto extends TransformedDistribution {
+  constructor(
+    ...args:
+      | [scale: TensorLike, alpha: TensorLike, options?: DistributionOptions]
+      | [
+          options: {
+            /** the scale (the minimum) */
+            scale: TensorLike;
+            /** the shape α */
+            alpha: TensorLike;
+          } & DistributionOptions,
+        ]
+  );
+  constructor(...args: unknown[]) {
+    const a = ctorArgs<{ scale: TensorLike; alpha: TensorLike; validateArgs: boolean | null }>(
+      "Pareto",
+      args,
+      ["scale", "alpha", "validateArgs"],
+      { validateArgs: null },
+    );
+    const [scale, alpha] = broadcastAll(a.scale, a.alpha);
+    const base = new Exponential(alpha, { validateArgs: a.validateArgs });
+    super(base, [new ExpTransform(), new AffineTransform(0, scale)], {
+      validateArgs: false,
+    });
+    this.params.scale = scale;
+    this.params.alpha = alpha;
+    this.init(this.batchShape, this.eventShape, a.validateArgs);
+  }
+  /** the scale (the minimum) */
+  get scale(): Tensor {
+    return this.params.scale;
+  }
+  /** the shape α */
+  get alpha(): Tensor {
+    return this.params.alpha;
+  }
+  override get argConstraints(): Record<string, C.Constraint> {
+    return { alpha: C.positive, scale: C.positive };
+  }
+  override get support(): C.Constraint {
+    return C.greaterThanEq(this.scale);
+  }
+  override get mean(): Tensor {
+    const a = this.alpha.clamp(1);
+    return a.mul(this.scale).div(a.sub(1));
+  }
+  override get mode(): Tensor {
+    return this.scale;
+  }
+  override get variance(): Tensor {
+    const a = this.alpha.clamp(2);
+    return this.scale
+      .pow(2)
+      .mul(a)
+      .div(a.sub(1).pow(2).mul(a.sub(2)));
+  }
+  override entropy(): Tensor {
+    return this.scale.div(this.alpha).log().add(this.alpha.reciprocal().add(1));
+  }
+  override expand(batchShape: ShapeLike, instance?: this): Pareto {
+    const out = this.blank(instance);
+    out.params.scale = this.scale.expand([...batchShape]);
+    out.params.alpha = this.alpha.expand([...batchShape]);
+    return super.expand(batchShape, out) as Pareto;
+  }
+}
+
+/**
+ * The Weibull distribution: scale · E^(1/concentration), E ~ Exponential(1)
+ * (torch.distributions.Weibull).
+ * @example new torch.distributions.Weibull(1, 1).mean // tensor(1.)
+ */
+export class Weibull extends TransformedDistribution {
+  /** 1 / concentration */
+  concentrationReciprocal!: Tensor;
+  constructor(
+    ...args:
+      | [scale: TensorLike, concentration: TensorLike, options?: DistributionOptions]
+      | [
+          options: {
+            /** the scale λ */
+            scale: TensorLike;
+            /** the shape k */
+            concentration: TensorLike;
+          } & DistributionOptions,
+        ]
+  );
+  constructor(...args: unknown[]) {
+    const a = ctorArgs<{
+      scale: TensorLike;
+      concentration: TensorLike;
+      validateArgs: boolean | null;
+    }>("Weibull", args, ["scale", "concentration", "validateArgs"], { validateArgs: null });
+    const [scale, concentration] = broadcastAll(a.scale, a.concentration);
+    const recip = concentration.reciprocal();
+    const base = new Exponential(onesLike(scale), { validateArgs: a.validateArgs });
+    super(base, [new PowerTransform(recip), new AffineTransform(0, scale)], {
+      validateArgs: false,
+    });
+    this.params.scale = scale;
+    this.params.concentration = concentration;
+    this.concentrationReciprocal = recip;
+    this.init(this.batchShape, this.eventShape, a.validateArgs);
+  }
+  /** the scale λ */
+  get scale(): Tensor {
+    return this.params.scale;
+  }
+  /** the shape k */
+  get concentration(): Tensor {
+    return this.params.concentration;
+  }
+  override get argConstraints(): Record<string, C.Constraint> {
+    return { scale: C.positive, concentration: C.positive };
+  }
+  override get support(): C.Constraint {
+    return C.positive;
+  }
+  override expand(batchShape: ShapeLike, instance?: this): Weibull {
+    const out = this.blank(instance);
+    out.params.scale = this.scale.expand([...batchShape]);
+    out.params.concentration = this.concentration.expand([...batchShape]);
+    out.concentrationReciprocal = out.params.concentration.reciprocal();
+    out.baseDist = this.baseDist.expand(batchShape);
+    out.transforms = [
+      new PowerTransform(out.concentrationReciprocal),
+      new AffineTransform(0, out.params.scale),
+    ];
+    this.finishExpand(out, batchShape);
+    return out;
+  }
+  override get mean(): Tensor {
+    return this.scale.mul(lgamma(this.concentrationReciprocal.add(1)).exp());
+  }
+  override get mode(): Tensor {
+    const k = this.concentration;
+    return this.scale.mul(k.sub(1).div(k).pow(k.reciprocal()));
+  }
+  override get variance(): Tensor {
+    const r = this.concentrationReciprocal;
+    return this.scale.pow(2).mul(
+      lgamma(r.mul(2).add(1))
+        .exp()
+        .sub(lgamma(r.add(1)).mul(2).exp()),
+    );
+  }
+  override entropy(): Tensor {
+    const r = this.concentrationReciprocal;
+    return r.neg().add(1).mul(eulerConstant).add(this.scale.mul(r).log()).add(1);
   }
 }
