@@ -209,6 +209,8 @@ test("fixture covers the requested ground", () => {
     "Poisson",
     "Dirichlet",
     "Beta",
+    "Binomial",
+    "Multinomial",
   ])
     assert.ok(classes.has(c), c);
   assert.ok(fx.kl.length >= 25);

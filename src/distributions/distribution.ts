@@ -54,6 +54,8 @@ const PY_MODULES: Record<string, string> = {
   HalfCauchy: "half_cauchy",
   Pareto: "pareto",
   Weibull: "weibull",
+  Binomial: "binomial",
+  Multinomial: "multinomial",
 };
 
 /**

@@ -37,6 +37,7 @@ export {
   type RelaxedArgs,
 } from "./relaxed.js";
 export { Dirichlet, Beta } from "./dirichlet.js";
+export { Binomial, Multinomial, type BinomialArgs } from "./binomial.js";
 export { klDivergence, registerKl, type KlFn, type DistributionClass, type ClassOf } from "./kl.js";
 /** torch.distributions.constraints: the regions parameters and values must lie in. */
 export * as constraints from "./constraints.js";

@@ -15,6 +15,7 @@ import { Bernoulli, Categorical, Geometric, OneHotCategorical } from "./discrete
 import { Independent } from "./independent.js";
 import { Gamma, Poisson } from "./gamma.js";
 import { Beta, Dirichlet } from "./dirichlet.js";
+import { Binomial } from "./binomial.js";
 import { MultivariateNormal, batchMahalanobis } from "./multivariate-normal.js";
 import { Gumbel, HalfNormal, Pareto, TransformedDistribution } from "./transformed.js";
 import { eulerConstant, sameShape, sumRightmost } from "./utils.js";
@@ -600,3 +601,19 @@ registerKl(Uniform, Pareto, (p, q) => {
   const result = t2.mul(q.alpha.add(1)).sub(t1);
   return result.maskedFill(p.low.lt(q.scale), Infinity);
 });
+
+// ---- Binomial ----
+
+registerKl(Binomial, Binomial, (p, q) => {
+  if (p.totalCount.lt(q.totalCount).any().item()) {
+    throw notImplementedError(
+      "KL between Binomials where q.total_count > p.total_count is not implemented",
+    );
+  }
+  const kl = p.totalCount.mul(
+    p.probs.mul(p.logits.sub(q.logits)).add(p.probs.neg().log1p()).sub(q.probs.neg().log1p()),
+  );
+  return kl.maskedFill(p.totalCount.gt(q.totalCount), Infinity);
+});
+
+registerKl(Poisson, Binomial, (p) => infiniteLike(p.rate));

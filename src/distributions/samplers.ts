@@ -482,3 +482,116 @@ export function dirichlet(
 ): Tensor {
   return DirichletFn.apply(concentration, generator ?? defaultGenerator) as Tensor;
 }
+
+/** stirling_approx_tail: log k! - (Stirling's approximation), tabulated below 10 */
+function stirlingApproxTail(k: number): number {
+  const tail = [
+    0.0810614667953272, 0.0413406959554092, 0.0276779256849983, 0.02079067210376509,
+    0.0166446911898211, 0.0138761288230707, 0.0118967099458917, 0.010411265261972,
+    0.00925546218271273, 0.00833056343336287,
+  ];
+  if (k <= 9) return tail[k];
+  const kp1sq = (k + 1) * (k + 1);
+  return (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / (k + 1);
+}
+
+/** binomial_inversion: the number of geometric waiting times that fit in `count` trials. */
+function binomialInversion(
+  count: number,
+  prob: number,
+  rd: (v: number) => number,
+  gen: CPUGeneratorImpl,
+): number {
+  let geomSum = 0;
+  let numGeom = 0;
+  // log1p of a scalar_t: log1pf for float
+  const logprob = rd(Math.log1p(-prob));
+  for (;;) {
+    const U = gen.uniform53();
+    geomSum += Math.ceil(glibcLog(U) / logprob);
+    if (geomSum > count) break;
+    numGeom += 1;
+  }
+  return numGeom;
+}
+
+/** btrs: Hörmann's transformed rejection with squeeze for n p >= 10. */
+function btrs(
+  count: number,
+  prob: number,
+  rd: (v: number) => number,
+  gen: CPUGeneratorImpl,
+): number {
+  // the scalar_t products round to float for float tensors (sqrtf of a float product)
+  const stddev = rd(Math.sqrt(rd(rd(count * prob) * rd(1 - prob))));
+  const b = 1.15 + 2.53 * stddev;
+  const a = -0.0873 + 0.0248 * b + 0.01 * prob;
+  const c = rd(count * prob) + 0.5;
+  const vR = 0.92 - 4.2 / b;
+  const r = rd(prob / rd(1 - prob));
+  const alpha = (2.83 + 5.1 / b) * stddev;
+  const m = Math.floor(rd((count + 1) * prob));
+  for (;;) {
+    const U = gen.uniform53() - 0.5;
+    let V = gen.uniform53();
+    const us = 0.5 - Math.abs(U);
+    const k = rd(Math.floor(((2 * a) / us + b) * U + c));
+    if (k < 0 || k > count) continue;
+    if (us >= 0.07 && V <= vR) return k;
+    V = glibcLog((V * alpha) / (a / (us * us) + b));
+    const upperbound =
+      (m + 0.5) * glibcLog((m + 1) / (r * (count - m + 1))) +
+      (count + 1) * glibcLog((count - m + 1) / (count - k + 1)) +
+      (k + 0.5) * glibcLog((r * (count - k + 1)) / (k + 1)) +
+      stirlingApproxTail(m) +
+      stirlingApproxTail(count - m) -
+      stirlingApproxTail(k) -
+      stirlingApproxTail(count - k);
+    if (V <= upperbound) return k;
+  }
+}
+
+/**
+ * sample_binomial (Distributions.h): BTRS when the smaller of n p and n (1 - p) is at least 10,
+ * inversion of geometric waiting times otherwise (counting failures when p > 1/2).
+ */
+export function sampleBinomial(
+  count: number,
+  prob: number,
+  isFloat: boolean,
+  gen: CPUGeneratorImpl,
+): number {
+  const rd = isFloat ? Math.fround : (v: number): number => v;
+  if (count <= 0 || prob <= 0) return 0;
+  if (prob >= 1) return count;
+  if (prob <= 0.5) {
+    if (rd(count * prob) >= 10) return btrs(count, prob, rd, gen);
+    return binomialInversion(count, prob, rd, gen);
+  }
+  if (prob > 0.5) {
+    const qprob = rd(1 - prob);
+    if (rd(count * qprob) >= 10) return count - btrs(count, qprob, rd, gen);
+    return count - binomialInversion(count, qprob, rd, gen);
+  }
+  return NaN;
+}
+
+/**
+ * torch.binomial(count, prob): one Binomial(count, prob) draw per element (_s_binomial_cpu).
+ * @example
+ * torch.manualSeed(0);
+ * torch.distributions.samplers.binomial(torch.tensor([10.0, 100.0]), torch.tensor([0.5, 0.2])); // tensor([ 7., 21.])
+ */
+export function binomial(
+  count: Tensor,
+  prob: Tensor,
+  generator: CPUGeneratorImpl | null = null,
+): Tensor {
+  const gen = generator ?? defaultGenerator;
+  const isFloat = count.dtype !== float64;
+  const ps = values(prob);
+  return like(
+    count,
+    values(count).map((n, i) => sampleBinomial(n, ps[i], isFloat, gen)),
+  );
+}
