@@ -254,7 +254,7 @@ export class Uniform extends Distribution {
  * The exponential distribution with rate λ (torch.distributions.Exponential).
  * @example
  * torch.manualSeed(0);
- * new torch.distributions.Exponential(torch.tensor([2.0])).sample(); // tensor([0.3681])
+ * new torch.distributions.Exponential(torch.tensor([2.0])).sample(); // tensor([1.7542])
  */
 export class Exponential extends ExponentialFamily {
   constructor(
@@ -338,7 +338,7 @@ export class Exponential extends ExponentialFamily {
  * The Laplace distribution (torch.distributions.Laplace).
  * @example
  * torch.manualSeed(0);
- * new torch.distributions.Laplace(0, 1).sample([2]); // tensor([-0.0075,  0.6243])
+ * new torch.distributions.Laplace(0, 1).sample([2]); // tensor([-0.0075,  0.7688])
  */
 export class Laplace extends Distribution {
   constructor(...args: LocScaleArgs);
