@@ -211,6 +211,9 @@ test("fixture covers the requested ground", () => {
     "Beta",
     "Binomial",
     "Multinomial",
+    "ContinuousBernoulli",
+    "MixtureSameFamily",
+    "Kumaraswamy",
   ])
     assert.ok(classes.has(c), c);
   assert.ok(fx.kl.length >= 25);

@@ -56,6 +56,9 @@ const PY_MODULES: Record<string, string> = {
   Weibull: "weibull",
   Binomial: "binomial",
   Multinomial: "multinomial",
+  Kumaraswamy: "kumaraswamy",
+  ContinuousBernoulli: "continuous_bernoulli",
+  MixtureSameFamily: "mixture_same_family",
 };
 
 /**

@@ -27,7 +27,10 @@ export {
   HalfCauchy,
   Pareto,
   Weibull,
+  Kumaraswamy,
 } from "./transformed.js";
+export { ContinuousBernoulli } from "./continuous-bernoulli.js";
+export { MixtureSameFamily } from "./mixture.js";
 export { Gamma, Chi2, StudentT, Poisson, FisherSnedecor, NegativeBinomial } from "./gamma.js";
 export {
   LogitRelaxedBernoulli,

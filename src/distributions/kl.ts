@@ -3,7 +3,7 @@
  * distribution classes, with PyTorch's closed forms for the pairs of the distributions here.
  */
 import type { Tensor } from "../tensor.js";
-import { digamma, fullLike, lgamma } from "../generated/functions.js";
+import { digamma, fullLike, lgamma, onesLike, where } from "../generated/functions.js";
 import { solveTriangular } from "../generated/linalg.js";
 import { softplus } from "../generated/nn-functional.js";
 import { broadcastShapes } from "../registry/ops/misc.js";
@@ -16,6 +16,7 @@ import { Independent } from "./independent.js";
 import { Gamma, Poisson } from "./gamma.js";
 import { Beta, Dirichlet } from "./dirichlet.js";
 import { Binomial } from "./binomial.js";
+import { ContinuousBernoulli } from "./continuous-bernoulli.js";
 import { MultivariateNormal, batchMahalanobis } from "./multivariate-normal.js";
 import { Gumbel, HalfNormal, Pareto, TransformedDistribution } from "./transformed.js";
 import { eulerConstant, sameShape, sumRightmost } from "./utils.js";
@@ -617,3 +618,67 @@ registerKl(Binomial, Binomial, (p, q) => {
 });
 
 registerKl(Poisson, Binomial, (p) => infiniteLike(p.rate));
+
+// ---- ContinuousBernoulli ----
+
+registerKl(ContinuousBernoulli, ContinuousBernoulli, (p, q) => {
+  const t1 = p.mean.mul(p.logits.sub(q.logits));
+  const t2 = p.contBernLogNorm().add(p.probs.neg().log1p());
+  const t3 = q.contBernLogNorm().neg().sub(q.probs.neg().log1p());
+  return t1.add(t2).add(t3);
+});
+
+registerKl(Beta, ContinuousBernoulli, (p, q) =>
+  p.entropy().neg().sub(p.mean.mul(q.logits)).sub(q.probs.neg().log1p()).sub(q.contBernLogNorm()),
+);
+
+registerKl(ContinuousBernoulli, Pareto, (p) => infiniteLike(p.probs));
+
+registerKl(ContinuousBernoulli, Exponential, (p, q) =>
+  p.entropy().neg().sub(q.rate.log()).add(q.rate.mul(p.mean)),
+);
+
+registerKl(ContinuousBernoulli, Normal, (p, q) => {
+  const t1 = p.entropy().neg();
+  const t2 = q.loc
+    .div(q.scale)
+    .square()
+    .add(Math.log(2 * Math.PI))
+    .mul(0.5)
+    .add(q.scale.log());
+  const t3 = p.variance
+    .add(p.mean.square())
+    .sub(q.loc.mul(2).mul(p.mean))
+    .div(q.scale.square().mul(2.0));
+  return t1.add(t2).add(t3);
+});
+
+registerKl(ContinuousBernoulli, Uniform, (p, q) => {
+  const result = p.entropy().neg().add(q.high.sub(q.low).log());
+  const out = q.low.ge(0).logicalOr(q.high.le(1));
+  return where(out, onesLike(result).mul(Infinity), result);
+});
+
+for (const P of [Exponential, Gamma, Pareto] as DistributionClass[])
+  registerKl(P, ContinuousBernoulli, (p) =>
+    infiniteLike(
+      p instanceof Exponential
+        ? p.rate
+        : p instanceof Gamma
+          ? p.concentration
+          : (p as Pareto).scale,
+    ),
+  );
+for (const P of [Gumbel, Laplace, Normal] as DistributionClass[])
+  registerKl(P, ContinuousBernoulli, (p) => infiniteLike((p as Normal).loc));
+
+registerKl(Uniform, ContinuousBernoulli, (p, q) => {
+  const result = p
+    .entropy()
+    .neg()
+    .sub(p.mean.mul(q.logits))
+    .sub(q.probs.neg().log1p())
+    .sub(q.contBernLogNorm());
+  const out = p.high.ge(1).logicalOr(p.low.le(0));
+  return where(out, onesLike(result).mul(Infinity), result);
+});

@@ -5,7 +5,15 @@
 import type { Tensor } from "../tensor.js";
 import { finfo } from "../dtype.js";
 import { valueError } from "../errors.js";
-import { full, fullLike, lgamma, onesLike, where, zerosLike } from "../generated/functions.js";
+import {
+  digamma,
+  full,
+  fullLike,
+  lgamma,
+  onesLike,
+  where,
+  zerosLike,
+} from "../generated/functions.js";
 import { ctorArgs } from "../nn/ctor-args.js";
 import * as C from "./constraints.js";
 import { Distribution, type DistributionOptions } from "./distribution.js";
@@ -614,5 +622,98 @@ export class Weibull extends TransformedDistribution {
   override entropy(): Tensor {
     const r = this.concentrationReciprocal;
     return r.neg().add(1).mul(eulerConstant).add(this.scale.mul(r).log()).add(1);
+  }
+}
+
+/**
+ * The Kumaraswamy distribution on [0, 1]: (1 - U^(1/b))^(1/a), U ~ Uniform(0, 1)
+ * (torch.distributions.Kumaraswamy).
+ * @example new torch.distributions.Kumaraswamy(torch.tensor([1.0]), torch.tensor([1.0])).mean // tensor([0.5000])
+ */
+export class Kumaraswamy extends TransformedDistribution {
+  constructor(
+    ...args:
+      | [concentration1: TensorLike, concentration0: TensorLike, options?: DistributionOptions]
+      | [
+          options: {
+            /** a */
+            concentration1: TensorLike;
+            /** b */
+            concentration0: TensorLike;
+          } & DistributionOptions,
+        ]
+  );
+  constructor(...args: unknown[]) {
+    const a = ctorArgs<{
+      concentration1: TensorLike;
+      concentration0: TensorLike;
+      validateArgs: boolean | null;
+    }>("Kumaraswamy", args, ["concentration1", "concentration0", "validateArgs"], {
+      validateArgs: null,
+    });
+    const [c1, c0] = broadcastAll(a.concentration1, a.concentration0);
+    const base = new Uniform(fullLike(c0, 0), fullLike(c0, 1), { validateArgs: a.validateArgs });
+    const transforms = [
+      new PowerTransform(c0.reciprocal()),
+      new AffineTransform(1.0, -1.0),
+      new PowerTransform(c1.reciprocal()),
+    ];
+    super(base, transforms, { validateArgs: false });
+    this.params.concentration1 = c1;
+    this.params.concentration0 = c0;
+    this.init(this.batchShape, this.eventShape, a.validateArgs);
+  }
+  /** a */
+  get concentration1(): Tensor {
+    return this.params.concentration1;
+  }
+  /** b */
+  get concentration0(): Tensor {
+    return this.params.concentration0;
+  }
+  override get argConstraints(): Record<string, C.Constraint> {
+    return { concentration1: C.positive, concentration0: C.positive };
+  }
+  override get support(): C.Constraint {
+    return C.unitInterval;
+  }
+  override get hasRsample(): boolean {
+    return true;
+  }
+  override expand(batchShape: ShapeLike, instance?: this): Kumaraswamy {
+    const out = this.blank(instance);
+    out.params.concentration1 = this.concentration1.expand([...batchShape]);
+    out.params.concentration0 = this.concentration0.expand([...batchShape]);
+    return super.expand(batchShape, out) as Kumaraswamy;
+  }
+  /** E[X^n] = b B(1 + n/a, b) */
+  private moments(n: number): Tensor {
+    const a = this.concentration1;
+    const b = this.concentration0;
+    const arg1 = a.reciprocal().mul(n).add(1);
+    const logValue = lgamma(arg1)
+      .add(lgamma(b))
+      .sub(lgamma(arg1.add(b)));
+    return b.mul(logValue.exp());
+  }
+  override get mean(): Tensor {
+    return this.moments(1);
+  }
+  override get mode(): Tensor {
+    const a = this.concentration1;
+    const b = this.concentration0;
+    const logMode = b.reciprocal().mul(b.neg().log1p()).sub(b.neg().mul(a).log1p());
+    return logMode.maskedFill(b.lt(1).logicalOr(a.lt(1)), NaN).exp();
+  }
+  override get variance(): Tensor {
+    return this.moments(2).sub(this.mean.pow(2));
+  }
+  override entropy(): Tensor {
+    const a = this.concentration1;
+    const b = this.concentration0;
+    const t1 = a.reciprocal().neg().add(1);
+    const t0 = b.reciprocal().neg().add(1);
+    const H0 = digamma(b.add(1)).add(eulerConstant);
+    return t0.add(t1.mul(H0)).sub(a.log()).sub(b.log());
   }
 }
