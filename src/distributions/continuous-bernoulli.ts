@@ -21,7 +21,7 @@ import {
 
 /**
  * The continuous Bernoulli distribution on [0, 1] (torch.distributions.ContinuousBernoulli).
- * @example new torch.distributions.ContinuousBernoulli(torch.tensor([0.3])).mean // tensor([0.3802])
+ * @example new torch.distributions.ContinuousBernoulli(torch.tensor([0.3])).mean // tensor([0.4302])
  */
 export class ContinuousBernoulli extends ExponentialFamily {
   private _param!: Tensor;
