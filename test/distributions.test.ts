@@ -214,6 +214,9 @@ test("fixture covers the requested ground", () => {
     "ContinuousBernoulli",
     "MixtureSameFamily",
     "Kumaraswamy",
+    "LogisticNormal",
+    "LowRankMultivariateNormal",
+    "VonMises",
   ])
     assert.ok(classes.has(c), c);
   assert.ok(fx.kl.length >= 25);

@@ -57,6 +57,9 @@ const PY_MODULES: Record<string, string> = {
   Binomial: "binomial",
   Multinomial: "multinomial",
   Kumaraswamy: "kumaraswamy",
+  LogisticNormal: "logistic_normal",
+  LowRankMultivariateNormal: "lowrank_multivariate_normal",
+  VonMises: "von_mises",
   ContinuousBernoulli: "continuous_bernoulli",
   MixtureSameFamily: "mixture_same_family",
 };

@@ -28,9 +28,11 @@ export {
   Pareto,
   Weibull,
   Kumaraswamy,
+  LogisticNormal,
 } from "./transformed.js";
 export { ContinuousBernoulli } from "./continuous-bernoulli.js";
 export { MixtureSameFamily } from "./mixture.js";
+export { LowRankMultivariateNormal, VonMises } from "./lowrank-vonmises.js";
 export { Gamma, Chi2, StudentT, Poisson, FisherSnedecor, NegativeBinomial } from "./gamma.js";
 export {
   LogitRelaxedBernoulli,

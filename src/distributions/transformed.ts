@@ -26,6 +26,7 @@ import {
   ExpTransform,
   PowerTransform,
   type Sign,
+  StickBreakingTransform,
   Transform,
 } from "./transforms.js";
 import {
@@ -715,5 +716,52 @@ export class Kumaraswamy extends TransformedDistribution {
     const t0 = b.reciprocal().neg().add(1);
     const H0 = digamma(b.add(1)).add(eulerConstant);
     return t0.add(t1.mul(H0)).sub(a.log()).sub(b.log());
+  }
+}
+
+/**
+ * The logistic normal: a Normal pushed onto the simplex by stick breaking
+ * (torch.distributions.LogisticNormal).
+ * @example new torch.distributions.LogisticNormal(torch.zeros(2), torch.ones(2)).eventShape.length // 1
+ */
+export class LogisticNormal extends TransformedDistribution {
+  constructor(...args: LocScaleArgs);
+  constructor(...args: unknown[]) {
+    const a = ctorArgs<{ loc: TensorLike; scale: TensorLike; validateArgs: boolean | null }>(
+      "LogisticNormal",
+      args,
+      ["loc", "scale", "validateArgs"],
+      { validateArgs: null },
+    );
+    let base: Distribution = new Normal(a.loc, a.scale, { validateArgs: a.validateArgs });
+    if (base.batchShape.length === 0) base = base.expand([1]);
+    super(base, new StickBreakingTransform(), { validateArgs: a.validateArgs });
+  }
+  protected override checkedParam(name: string): Tensor | undefined {
+    if (name === "loc") return this.loc;
+    return name === "scale" ? this.scale : undefined;
+  }
+  private get normal(): Normal {
+    return (this.baseDist as Independent).baseDist as Normal;
+  }
+  /** the location of the underlying normal */
+  get loc(): Tensor {
+    return this.normal.loc;
+  }
+  /** the scale of the underlying normal */
+  get scale(): Tensor {
+    return this.normal.scale;
+  }
+  override get argConstraints(): Record<string, C.Constraint> {
+    return { loc: C.real, scale: C.positive };
+  }
+  override get support(): C.Constraint {
+    return C.simplex;
+  }
+  override get hasRsample(): boolean {
+    return true;
+  }
+  override expand(batchShape: ShapeLike, instance?: this): LogisticNormal {
+    return super.expand(batchShape, instance) as LogisticNormal;
   }
 }

@@ -7,8 +7,8 @@
 import type { Tensor } from "../tensor.js";
 import { finfo } from "../dtype.js";
 import { notImplementedError, valueError } from "../errors.js";
-import { atanh, fullLike, sigmoid, zerosLike } from "../generated/functions.js";
-import { softplus } from "../generated/nn-functional.js";
+import { atanh, fullLike, ones, sigmoid, zerosLike } from "../generated/functions.js";
+import { logsigmoid, pad, softplus } from "../generated/nn-functional.js";
 import { broadcastShapes } from "../registry/ops/misc.js";
 import * as C from "./constraints.js";
 import { broadcastAll, sumRightmost } from "./utils.js";
@@ -545,5 +545,62 @@ export class IndependentTransform extends Transform {
   }
   override toString(): string {
     return `IndependentTransform(${String(this.baseTransform)}, ${this.reinterpretedBatchNdims})`;
+  }
+}
+
+/**
+ * Unconstrained vectors to the simplex of one more dim by stick breaking: iterated sigmoids
+ * (StickBreakingTransform).
+ * @example new torch.distributions.transforms.StickBreakingTransform().call(torch.zeros(2)) // tensor([0.3333, 0.3333, 0.3333])
+ */
+export class StickBreakingTransform extends Transform {
+  override get domain(): C.Constraint {
+    return C.realVector;
+  }
+  override get codomain(): C.Constraint {
+    return C.simplex;
+  }
+  override get bijective(): boolean {
+    return true;
+  }
+  override equals(other: Transform): boolean {
+    return other instanceof StickBreakingTransform;
+  }
+  /** K + 1 - (1, 2, ..., K): the offsets that make x = 0 the uniform point */
+  private static offset(x: Tensor, k: number, plus: number): Tensor {
+    return ones([k], { dtype: x.dtype }).cumsum(-1).neg().add(plus);
+  }
+  protected override forwardMap(x: Tensor): Tensor {
+    const k = x.shape[x.dim() - 1];
+    const offset = StickBreakingTransform.offset(x, k, k + 1);
+    const f = finfo(x.dtype);
+    const z = sigmoid(x.sub(offset.log())).clamp(f.tiny, 1 - f.eps);
+    const zCumprod = z.neg().add(1).cumprod(-1);
+    return pad(z, [0, 1], { value: 1 }).mul(pad(zCumprod, [1, 0], { value: 1 }));
+  }
+  protected override inverseMap(y: Tensor): Tensor {
+    const k = y.shape[y.dim() - 1] - 1;
+    const yCrop = y.narrow(-1, 0, k);
+    const offset = StickBreakingTransform.offset(y, k, k + 1);
+    const sf = yCrop.cumsum(-1).neg().add(1).clamp(finfo(y.dtype).tiny);
+    return yCrop.log().sub(sf.log()).add(offset.log());
+  }
+  override logAbsDetJacobian(x: Tensor, y: Tensor): Tensor {
+    const k = x.shape[x.dim() - 1];
+    const xs = x.sub(StickBreakingTransform.offset(x, k, k + 1).log());
+    // 1 - σ(x) = e^{-x} σ(x)
+    return xs
+      .neg()
+      .add(logsigmoid(xs))
+      .add(y.narrow(-1, 0, k).log())
+      .sum(-1);
+  }
+  override forwardShape(shape: readonly number[]): number[] {
+    if (shape.length < 1) throw valueError("Too few dimensions on input");
+    return [...shape.slice(0, -1), shape[shape.length - 1] + 1];
+  }
+  override inverseShape(shape: readonly number[]): number[] {
+    if (shape.length < 1) throw valueError("Too few dimensions on input");
+    return [...shape.slice(0, -1), shape[shape.length - 1] - 1];
   }
 }
