@@ -254,7 +254,7 @@ function logModifiedBesselFn(x: Tensor, order: 0 | 1): Tensor {
 
 /**
  * The von Mises distribution on the circle (torch.distributions.VonMises).
- * @example new torch.distributions.VonMises(torch.tensor([0.0]), torch.tensor([1.0])).logProb(torch.tensor([0.0])) // tensor([-1.0472])
+ * @example new torch.distributions.VonMises(torch.tensor([0.0]), torch.tensor([1.0])).logProb(torch.tensor([0.0])) // tensor([-1.0738])
  */
 export class VonMises extends Distribution {
   private proposalR!: Tensor;
