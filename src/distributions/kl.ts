@@ -3,7 +3,15 @@
  * distribution classes, with PyTorch's closed forms for the pairs of the distributions here.
  */
 import type { Tensor } from "../tensor.js";
-import { digamma, fullLike, lgamma, onesLike, where } from "../generated/functions.js";
+import {
+  diagEmbed,
+  digamma,
+  fullLike,
+  lgamma,
+  matmul,
+  onesLike,
+  where,
+} from "../generated/functions.js";
 import { solveTriangular } from "../generated/linalg.js";
 import { softplus } from "../generated/nn-functional.js";
 import { broadcastShapes } from "../registry/ops/misc.js";
@@ -17,6 +25,11 @@ import { Gamma, Poisson } from "./gamma.js";
 import { Beta, Dirichlet } from "./dirichlet.js";
 import { Binomial } from "./binomial.js";
 import { ContinuousBernoulli } from "./continuous-bernoulli.js";
+import {
+  LowRankMultivariateNormal,
+  lowrankLogdet,
+  lowrankMahalanobis,
+} from "./lowrank-vonmises.js";
 import { MultivariateNormal, batchMahalanobis } from "./multivariate-normal.js";
 import { Gumbel, HalfNormal, Pareto, TransformedDistribution } from "./transformed.js";
 import { eulerConstant, sameShape, sumRightmost } from "./utils.js";
@@ -681,4 +694,60 @@ registerKl(Uniform, ContinuousBernoulli, (p, q) => {
     .sub(q.contBernLogNorm());
   const out = p.high.ge(1).logicalOr(p.low.le(0));
   return where(out, onesLike(result).mul(Infinity), result);
+});
+
+// ---- LowRankMultivariateNormal ----
+
+/** ValueError for mismatched event shapes of (low-rank) multivariate normals */
+function checkEvents(p: Distribution, q: Distribution, what: string): void {
+  if (!sameShape(p.eventShape, q.eventShape)) {
+    throw valueError(
+      `KL-divergence between two ${what} with                          different event shapes cannot be computed`,
+    );
+  }
+}
+
+registerKl(LowRankMultivariateNormal, LowRankMultivariateNormal, (p, q) => {
+  checkEvents(p, q, "Low Rank Multivariate Normals");
+  const [pW, pD, pC] = [p._unbroadcastedCovFactor, p._unbroadcastedCovDiag, p._capacitanceTril];
+  const [qW, qD, qC] = [q._unbroadcastedCovFactor, q._unbroadcastedCovDiag, q._capacitanceTril];
+  const term1 = lowrankLogdet(qD, qC).sub(lowrankLogdet(pD, pC));
+  const term3 = lowrankMahalanobis(qW, qD, q.loc.sub(p.loc), qC);
+  const qWtqDinv = qW.mT.div(qD.unsqueeze(-2));
+  const A = solveTriangular(qC, qWtqDinv, { upper: false });
+  const term21 = pD.div(qD).sum(-1);
+  const term22 = batchTraceXXT(pW.mul(qD.rsqrt().unsqueeze(-1)));
+  const term23 = batchTraceXXT(A.mul(pD.sqrt().unsqueeze(-2)));
+  const term24 = batchTraceXXT(matmul(A, pW));
+  const term2 = term21.add(term22).sub(term23).sub(term24);
+  return term1.add(term2).add(term3).sub(p.eventShape[0]).mul(0.5);
+});
+
+registerKl(MultivariateNormal, LowRankMultivariateNormal, (p, q) => {
+  checkEvents(p, q, "(Low Rank) Multivariate Normals");
+  const pL = p._unbroadcastedScaleTril;
+  const [qW, qD, qC] = [q._unbroadcastedCovFactor, q._unbroadcastedCovDiag, q._capacitanceTril];
+  const term1 = lowrankLogdet(qD, qC).sub(pL.diagonal(0, -2, -1).log().sum(-1).mul(2));
+  const term3 = lowrankMahalanobis(qW, qD, q.loc.sub(p.loc), qC);
+  const qWtqDinv = qW.mT.div(qD.unsqueeze(-2));
+  const A = solveTriangular(qC, qWtqDinv, { upper: false });
+  const term21 = batchTraceXXT(pL.mul(qD.rsqrt().unsqueeze(-1)));
+  const term22 = batchTraceXXT(matmul(A, pL));
+  return term1.add(term21.sub(term22)).add(term3).sub(p.eventShape[0]).mul(0.5);
+});
+
+registerKl(LowRankMultivariateNormal, MultivariateNormal, (p, q) => {
+  checkEvents(p, q, "(Low Rank) Multivariate Normals");
+  const qL = q._unbroadcastedScaleTril;
+  const [pW, pD, pC] = [p._unbroadcastedCovFactor, p._unbroadcastedCovDiag, p._capacitanceTril];
+  const term1 = qL.diagonal(0, -2, -1).log().sum(-1).mul(2).sub(lowrankLogdet(pD, pC));
+  const term3 = batchMahalanobis(qL, q.loc.sub(p.loc));
+  const combined = broadcastShapes(qL.shape.slice(0, -2), pW.shape.slice(0, -2));
+  const n = p.eventShape[0];
+  const qTril = qL.expand([...combined, n, n]);
+  const pFactor = pW.expand([...combined, n, p.covFactor.size(-1)]);
+  const pDiag = diagEmbed(pD.sqrt()).expand([...combined, n, n]);
+  const term21 = batchTraceXXT(solveTriangular(qTril, pFactor, { upper: false }));
+  const term22 = batchTraceXXT(solveTriangular(qTril, pDiag, { upper: false }));
+  return term1.add(term21.add(term22)).add(term3).sub(n).mul(0.5);
 });

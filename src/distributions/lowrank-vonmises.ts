@@ -40,12 +40,12 @@ function capacitanceTril(W: Tensor, D: Tensor): Tensor {
 }
 
 /** log det(W Wᵀ + D) = 2 Σ log diag(capacitance) + Σ log D */
-function lowrankLogdet(D: Tensor, capTril: Tensor): Tensor {
+export function lowrankLogdet(D: Tensor, capTril: Tensor): Tensor {
   return capTril.diagonal(0, -2, -1).log().sum(-1).mul(2).add(D.log().sum(-1));
 }
 
 /** xᵀ (W Wᵀ + D)⁻¹ x by Woodbury: Σ x²/D - |L⁻¹ Wᵀ D⁻¹ x|² */
-function lowrankMahalanobis(W: Tensor, D: Tensor, x: Tensor, capTril: Tensor): Tensor {
+export function lowrankMahalanobis(W: Tensor, D: Tensor, x: Tensor, capTril: Tensor): Tensor {
   const WtDinv = W.mT.div(D.unsqueeze(-2));
   const WtDinvX = batchMv(WtDinv, x);
   const term1 = x.pow(2).div(D).sum(-1);
@@ -121,6 +121,18 @@ export class LowRankMultivariateNormal extends Distribution {
   /** the mean */
   get loc(): Tensor {
     return this.params.loc;
+  }
+  /** W before broadcasting (the KL divergences read it) */
+  get _unbroadcastedCovFactor(): Tensor {
+    return this.W;
+  }
+  /** D before broadcasting */
+  get _unbroadcastedCovDiag(): Tensor {
+    return this.D;
+  }
+  /** the Cholesky factor of the capacitance I + Wᵀ D⁻¹ W */
+  get _capacitanceTril(): Tensor {
+    return this.capTril;
   }
   /** W, broadcast to the batch */
   get covFactor(): Tensor {
