@@ -89,11 +89,35 @@ interface ConstraintCase {
   check?: FlatRec;
   error?: Err;
 }
+interface TransformRec {
+  repr: string;
+  y: Attempt<FlatRec>;
+  inv: Attempt<FlatRec>;
+  ladj: Attempt<FlatRec>;
+  domain: Attempt<string>;
+  codomain: Attempt<string>;
+  bijective: Attempt<boolean>;
+  forward_shape: Attempt<number[]>;
+  inverse_shape: Attempt<number[]>;
+}
+interface TransformCase extends TransformRec {
+  spec: TransformSpec;
+  x: TensorArg;
+}
+interface RegistryCase {
+  name: string;
+  args: Arg[];
+  x: TensorArg;
+  biject_to: TransformRec | { error: Err };
+  transform_to: TransformRec | { error: Err };
+}
 interface Fixture {
   torch: string;
   cases: Case[];
   kl: KlCase[];
   constraints: { values: Record<string, TensorArg>; cases: ConstraintCase[] };
+  transforms: TransformCase[];
+  registry: RegistryCase[];
 }
 
 const fx = readFixture<Fixture>("distributions.json");
@@ -388,6 +412,74 @@ for (const c of fx.constraints.cases) {
     const value = build(fx.constraints.values[c.value], []) as Tensor;
     if (c.error) expectError(() => con.check(value), c.error, "check");
     else expectFlat(con.check(value), c.check as FlatRec, "check", 0);
+  });
+}
+
+/** A transform's behaviour against its record. */
+function expectTransform(
+  t: torch.distributions.transforms.Transform,
+  x: Tensor,
+  r: TransformRec,
+): void {
+  assert.equal(String(t), r.repr, "repr");
+  const eq = (g: unknown, w: unknown): void => assert.deepEqual(g, w);
+  expectAttempt(
+    () => t.call(x),
+    r.y,
+    "call",
+    (g, w) => expectFlat(g, w, "call"),
+  );
+  expectAttempt(
+    () => t.inv.call(t.call(x)),
+    r.inv,
+    "inv",
+    (g, w) => expectFlat(g, w, "inv"),
+  );
+  expectAttempt(
+    () => t.logAbsDetJacobian(x, t.call(x)),
+    r.ladj,
+    "logAbsDetJacobian",
+    (g, w) => expectFlat(g, w, "logAbsDetJacobian"),
+  );
+  expectAttempt(() => String(t.domain), r.domain, "domain", eq);
+  expectAttempt(() => String(t.codomain), r.codomain, "codomain", eq);
+  expectAttempt(() => t.bijective, r.bijective, "bijective", eq);
+  expectAttempt(
+    () => t.forwardShape(x.shape),
+    r.forward_shape,
+    "forwardShape",
+    (g, w) => assert.deepEqual([...(g as number[])], w),
+  );
+  expectAttempt(
+    () => t.inverseShape(t.call(x).shape),
+    r.inverse_shape,
+    "inverseShape",
+    (g, w) => assert.deepEqual([...(g as number[])], w),
+  );
+}
+
+for (const c of fx.transforms) {
+  test(`transform matches torch: ${c.repr.replace(/\s+/g, " ")} (${c.spec.cls})`, () => {
+    const t = build(c.spec, []) as torch.distributions.transforms.Transform;
+    expectTransform(t, build(c.x, []) as Tensor, c);
+  });
+}
+
+for (const c of fx.registry) {
+  test(`bijectTo / transformTo match torch: ${c.name}(${c.args.length} args)`, () => {
+    let con = CONSTRAINTS[camel(c.name)] as torch.distributions.constraints.Constraint;
+    if (c.args.length > 0) {
+      const f = con as unknown as (...a: unknown[]) => torch.distributions.constraints.Constraint;
+      con = f(...c.args.map((a) => build(a, [])));
+    }
+    const x = build(c.x, []) as Tensor;
+    for (const [reg, r] of [
+      [D.bijectTo, c.biject_to],
+      [D.transformTo, c.transform_to],
+    ] as const) {
+      if ("error" in r) expectError(() => reg.call(con), r.error, "registry");
+      else expectTransform(reg.call(con), x, r);
+    }
   });
 }
 

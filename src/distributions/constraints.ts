@@ -43,6 +43,10 @@ export class Constraint {
   protected get reprName(): string {
     return "Constraint";
   }
+  /** the constraint's kind: PyTorch's class name without its underscore (`GreaterThan`) */
+  get kind(): string {
+    return this.reprName;
+  }
   /** A bool tensor: which events of `value` satisfy the constraint. */
   check(_value: Tensor): Tensor {
     throw notImplementedError("");
@@ -124,6 +128,9 @@ export class IndependentConstraint extends Constraint {
     }
     return result.reshape([...result.shape.slice(0, result.dim() - n), -1]).all(-1);
   }
+  protected override get reprName(): string {
+    return "IndependentConstraint";
+  }
   override toString(): string {
     return `IndependentConstraint(${String(this.baseConstraint)}, ${this.reinterpretedBatchNdims})`;
   }
@@ -173,6 +180,9 @@ class Bounded extends Constraint {
   /** the upper bound (undefined for a lower-bound-only constraint) */
   get upperBound(): Bound | undefined {
     return this.bounds.find(([k]) => k === "upper_bound")?.[1];
+  }
+  protected override get reprName(): string {
+    return this.name;
   }
   override check(value: Tensor): Tensor {
     return this.fn(value);

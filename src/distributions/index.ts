@@ -44,6 +44,12 @@ export {
 export { Dirichlet, Beta } from "./dirichlet.js";
 export { Binomial, Multinomial, type BinomialArgs } from "./binomial.js";
 export { klDivergence, registerKl, type KlFn, type DistributionClass, type ClassOf } from "./kl.js";
+export {
+  bijectTo,
+  transformTo,
+  ConstraintRegistry,
+  type ConstraintKey,
+} from "./constraint-registry.js";
 /** torch.distributions.constraints: the regions parameters and values must lie in. */
 export * as constraints from "./constraints.js";
 /** torch.distributions.transforms: invertible maps for TransformedDistribution. */

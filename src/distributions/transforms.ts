@@ -7,7 +7,16 @@
 import type { Tensor } from "../tensor.js";
 import { finfo } from "../dtype.js";
 import { notImplementedError, valueError } from "../errors.js";
-import { atanh, fullLike, ones, sigmoid, zerosLike } from "../generated/functions.js";
+import {
+  atanh,
+  cat,
+  diagEmbed,
+  fullLike,
+  ones,
+  sigmoid,
+  stack,
+  zerosLike,
+} from "../generated/functions.js";
 import { logsigmoid, pad, softplus } from "../generated/nn-functional.js";
 import { broadcastShapes } from "../registry/ops/misc.js";
 import * as C from "./constraints.js";
@@ -602,5 +611,237 @@ export class StickBreakingTransform extends Transform {
   override inverseShape(shape: readonly number[]): number[] {
     if (shape.length < 1) throw valueError("Too few dimensions on input");
     return [...shape.slice(0, -1), shape[shape.length - 1] - 1];
+  }
+}
+
+/**
+ * Unconstrained vectors to the simplex by softmax (SoftmaxTransform; not bijective).
+ * @example new torch.distributions.transforms.SoftmaxTransform().call(torch.zeros(2)) // tensor([0.5000, 0.5000])
+ */
+export class SoftmaxTransform extends Transform {
+  override get domain(): C.Constraint {
+    return C.realVector;
+  }
+  override get codomain(): C.Constraint {
+    return C.simplex;
+  }
+  override equals(other: Transform): boolean {
+    return other instanceof SoftmaxTransform;
+  }
+  protected override forwardMap(x: Tensor): Tensor {
+    const probs = x.sub(x.max(-1, true).values).exp();
+    return probs.div(probs.sum(-1, true));
+  }
+  protected override inverseMap(y: Tensor): Tensor {
+    return y.log();
+  }
+  override forwardShape(shape: readonly number[]): number[] {
+    if (shape.length < 1) throw valueError("Too few dimensions on input");
+    return [...shape];
+  }
+  override inverseShape(shape: readonly number[]): number[] {
+    if (shape.length < 1) throw valueError("Too few dimensions on input");
+    return [...shape];
+  }
+}
+
+/**
+ * Unconstrained square matrices to lower Cholesky factors: the strict lower triangle kept, the
+ * diagonal exponentiated (LowerCholeskyTransform).
+ * @example new torch.distributions.transforms.LowerCholeskyTransform().call(torch.zeros(2, 2)) // tensor([[1., 0.], [0., 1.]])
+ */
+export class LowerCholeskyTransform extends Transform {
+  override get domain(): C.Constraint {
+    return C.independent(C.real, 2);
+  }
+  override get codomain(): C.Constraint {
+    return C.lowerCholesky;
+  }
+  override equals(other: Transform): boolean {
+    return other instanceof LowerCholeskyTransform;
+  }
+  protected override forwardMap(x: Tensor): Tensor {
+    return x.tril(-1).add(diagEmbed(x.diagonal(0, -2, -1).exp()));
+  }
+  protected override inverseMap(y: Tensor): Tensor {
+    return y.tril(-1).add(diagEmbed(y.diagonal(0, -2, -1).log()));
+  }
+}
+
+/**
+ * Transforms applied to consecutive slices along `dim`, as torch.cat joins them (CatTransform).
+ * @example new torch.distributions.transforms.CatTransform([new torch.distributions.transforms.ExpTransform(), new torch.distributions.transforms.AbsTransform()], 0, [1, 1]).call(torch.tensor([0, -2])) // tensor([1., 2.])
+ */
+export class CatTransform extends Transform {
+  /** the transforms, one per slice */
+  readonly transforms: Transform[];
+  /** each slice's length */
+  readonly lengths: number[];
+  constructor(
+    tseq: readonly Transform[],
+    /** the dim sliced */
+    readonly dim = 0,
+    lengths?: readonly number[],
+  ) {
+    super();
+    this.transforms = [...tseq];
+    this.lengths = lengths ? [...lengths] : this.transforms.map(() => 1);
+  }
+  override get eventDim(): number {
+    return Math.max(...this.transforms.map((t) => t.eventDim));
+  }
+  override get bijective(): boolean {
+    return this.transforms.every((t) => t.bijective);
+  }
+  override get domain(): C.Constraint {
+    return C.cat(
+      this.transforms.map((t) => t.domain),
+      this.dim,
+      this.lengths,
+    );
+  }
+  override get codomain(): C.Constraint {
+    return C.cat(
+      this.transforms.map((t) => t.codomain),
+      this.dim,
+      this.lengths,
+    );
+  }
+  /** `fn` on each slice pair, joined along dim */
+  private each(x: Tensor, fn: (t: Transform, xs: Tensor) => Tensor): Tensor {
+    let start = 0;
+    const parts = this.transforms.map((t, i) => {
+      const xs = x.narrow(this.dim, start, this.lengths[i]);
+      start += this.lengths[i];
+      return fn(t, xs);
+    });
+    return cat(parts, this.dim);
+  }
+  protected override forwardMap(x: Tensor): Tensor {
+    return this.each(x, (t, xs) => t.call(xs));
+  }
+  protected override inverseMap(y: Tensor): Tensor {
+    return this.each(y, (t, ys) => t.inv.call(ys));
+  }
+  override logAbsDetJacobian(x: Tensor, y: Tensor): Tensor {
+    let start = 0;
+    const eventDim = this.eventDim;
+    const parts = this.transforms.map((t, i) => {
+      const xs = x.narrow(this.dim, start, this.lengths[i]);
+      const ys = y.narrow(this.dim, start, this.lengths[i]);
+      start += this.lengths[i];
+      let l = t.logAbsDetJacobian(xs, ys);
+      if (t.eventDim < eventDim) l = sumRightmost(l, eventDim - t.eventDim);
+      return l;
+    });
+    let dim = this.dim;
+    if (dim >= 0) dim -= x.dim();
+    dim += eventDim;
+    if (dim < 0) return cat(parts, dim);
+    return parts.reduce((a, b) => a.add(b));
+  }
+}
+
+/**
+ * Transforms applied to the slices `x.select(dim, i)`, restacked (StackTransform).
+ * @example new torch.distributions.transforms.StackTransform([new torch.distributions.transforms.ExpTransform(), new torch.distributions.transforms.AbsTransform()]).call(torch.tensor([0, -2])) // tensor([1., 2.])
+ */
+export class StackTransform extends Transform {
+  /** the transforms, one per index along dim */
+  readonly transforms: Transform[];
+  constructor(
+    tseq: readonly Transform[],
+    /** the dim selected along */
+    readonly dim = 0,
+  ) {
+    super();
+    this.transforms = [...tseq];
+  }
+  override get bijective(): boolean {
+    return this.transforms.every((t) => t.bijective);
+  }
+  override get domain(): C.Constraint {
+    return C.stack(
+      this.transforms.map((t) => t.domain),
+      this.dim,
+    );
+  }
+  override get codomain(): C.Constraint {
+    return C.stack(
+      this.transforms.map((t) => t.codomain),
+      this.dim,
+    );
+  }
+  private slices(z: Tensor): Tensor[] {
+    const n = z.size(this.dim);
+    return Array.from({ length: n }, (_, i) => z.select(this.dim, i));
+  }
+  protected override forwardMap(x: Tensor): Tensor {
+    const xs = this.slices(x);
+    return stack(
+      this.transforms.slice(0, xs.length).map((t, i) => t.call(xs[i])),
+      this.dim,
+    );
+  }
+  protected override inverseMap(y: Tensor): Tensor {
+    const ys = this.slices(y);
+    return stack(
+      this.transforms.slice(0, ys.length).map((t, i) => t.inv.call(ys[i])),
+      this.dim,
+    );
+  }
+  override logAbsDetJacobian(x: Tensor, y: Tensor): Tensor {
+    const xs = this.slices(x);
+    const ys = this.slices(y);
+    return stack(
+      this.transforms.slice(0, xs.length).map((t, i) => t.logAbsDetJacobian(xs[i], ys[i])),
+      this.dim,
+    );
+  }
+}
+
+/** What CumulativeDistributionTransform needs of a distribution. */
+export interface CdfDistribution {
+  /** the distribution's support */
+  readonly support: C.Constraint;
+  /** F(x) */
+  cdf(value: Tensor): Tensor;
+  /** F⁻¹(p) */
+  icdf(value: Tensor): Tensor;
+  /** log f(x) */
+  logProb(value: Tensor): Tensor;
+}
+
+/**
+ * x ↦ F(x), a distribution's cdf, onto the unit interval (CumulativeDistributionTransform).
+ * @example new torch.distributions.transforms.CumulativeDistributionTransform(new torch.distributions.Normal(0, 1)).call(torch.tensor(0)) // tensor(0.5000)
+ */
+export class CumulativeDistributionTransform extends Transform {
+  constructor(
+    /** the distribution whose cdf this is */
+    readonly distribution: CdfDistribution,
+  ) {
+    super();
+  }
+  override get bijective(): boolean {
+    return true;
+  }
+  override get domain(): C.Constraint {
+    return this.distribution.support;
+  }
+  override get codomain(): C.Constraint {
+    return C.unitInterval;
+  }
+  override get sign(): Sign {
+    return 1;
+  }
+  protected override forwardMap(x: Tensor): Tensor {
+    return this.distribution.cdf(x);
+  }
+  protected override inverseMap(y: Tensor): Tensor {
+    return this.distribution.icdf(y);
+  }
+  override logAbsDetJacobian(x: Tensor, _y: Tensor): Tensor {
+    return this.distribution.logProb(x);
   }
 }
