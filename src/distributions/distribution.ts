@@ -60,6 +60,8 @@ const PY_MODULES: Record<string, string> = {
   LogisticNormal: "logistic_normal",
   LowRankMultivariateNormal: "lowrank_multivariate_normal",
   VonMises: "von_mises",
+  LKJCholesky: "lkj_cholesky",
+  Wishart: "wishart",
   ContinuousBernoulli: "continuous_bernoulli",
   MixtureSameFamily: "mixture_same_family",
 };

@@ -33,6 +33,7 @@ export {
 export { ContinuousBernoulli } from "./continuous-bernoulli.js";
 export { MixtureSameFamily } from "./mixture.js";
 export { LowRankMultivariateNormal, VonMises } from "./lowrank-vonmises.js";
+export { LKJCholesky } from "./lkj.js";
 export { Gamma, Chi2, StudentT, Poisson, FisherSnedecor, NegativeBinomial } from "./gamma.js";
 export {
   LogitRelaxedBernoulli,
