@@ -241,6 +241,8 @@ test("fixture covers the requested ground", () => {
     "LogisticNormal",
     "LowRankMultivariateNormal",
     "VonMises",
+    "LKJCholesky",
+    "Wishart",
   ])
     assert.ok(classes.has(c), c);
   assert.ok(fx.kl.length >= 25);

@@ -167,6 +167,8 @@ class Bounded extends Constraint {
     private readonly bounds: [string, Bound][],
     private readonly fn: (v: Tensor) => Tensor,
     private readonly discrete: boolean,
+    /** bounds print as Python ints (`greater_than(n - 1)` with an int n) */
+    private readonly intBounds = discrete,
   ) {
     super();
   }
@@ -188,7 +190,7 @@ class Bounded extends Constraint {
     return this.fn(value);
   }
   override toString(): string {
-    const show = this.discrete ? intRepr : realRepr;
+    const show = this.intBounds ? intRepr : realRepr;
     return `${this.name}(${this.bounds.map(([k, b]) => `${k}=${show(b)}`).join(", ")})`;
   }
 }
@@ -239,6 +241,12 @@ export const integerGreaterThan = (lowerBound: Bound): Bounded =>
  */
 export const greaterThan = (lowerBound: Bound): Bounded =>
   new Bounded("GreaterThan", [["lower_bound", lowerBound]], (v) => lt(lowerBound, v), false);
+/**
+ * greater_than with a bound Python holds as an int (printed `GreaterThan(lower_bound=1)`).
+ * @example String(torch.distributions.constraints.greaterThanInt(1)) // "GreaterThan(lower_bound=1)"
+ */
+export const greaterThanInt = (lowerBound: number): Bounded =>
+  new Bounded("GreaterThan", [["lower_bound", lowerBound]], (v) => lt(lowerBound, v), false, true);
 /**
  * The half line [lowerBound, inf) (constraints.greater_than_eq).
  * @example String(torch.distributions.constraints.greaterThanEq(0)) // "GreaterThanEq(lower_bound=0.0)"

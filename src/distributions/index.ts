@@ -34,6 +34,7 @@ export { ContinuousBernoulli } from "./continuous-bernoulli.js";
 export { MixtureSameFamily } from "./mixture.js";
 export { LowRankMultivariateNormal, VonMises } from "./lowrank-vonmises.js";
 export { LKJCholesky } from "./lkj.js";
+export { Wishart, type WishartOptions } from "./wishart.js";
 export { Gamma, Chi2, StudentT, Poisson, FisherSnedecor, NegativeBinomial } from "./gamma.js";
 export {
   LogitRelaxedBernoulli,

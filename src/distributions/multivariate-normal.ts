@@ -62,7 +62,7 @@ export function batchMahalanobis(bL: Tensor, bx: Tensor): Tensor {
 }
 
 /** The lower Cholesky factor of P⁻¹ from the precision P (_precision_to_scale_tril). */
-function precisionToScaleTril(P: Tensor): Tensor {
+export function precisionToScaleTril(P: Tensor): Tensor {
   const Lf = cholesky(flip(P, [-2, -1]));
   const LInv = transpose(flip(Lf, [-2, -1]), -2, -1);
   const Id = eye(P.shape[P.dim() - 1], { dtype: P.dtype });
