@@ -145,13 +145,13 @@ export class Normal extends ExponentialFamily {
     // 1/2 + log(2π)/2 + log(scale)
     return this.scale.log().add(0.5 + 0.5 * Math.log(2 * Math.PI));
   }
-  protected override get naturalParams(): Tensor[] {
+  override get naturalParams(): Tensor[] {
     return [this.loc.div(this.scale.pow(2)), this.scale.pow(2).reciprocal().mul(-0.5)];
   }
-  protected override logNormalizer(x: Tensor, y: Tensor): Tensor {
+  override logNormalizer(x: Tensor, y: Tensor): Tensor {
     return x.pow(2).mul(-0.25).div(y).add(y.reciprocal().mul(-Math.PI).log().mul(0.5));
   }
-  protected override get meanCarrierMeasure(): number {
+  override get meanCarrierMeasure(): number {
     return 0;
   }
 }
@@ -323,13 +323,13 @@ export class Exponential extends ExponentialFamily {
   override entropy(): Tensor {
     return this.rate.log().neg().add(1);
   }
-  protected override get naturalParams(): Tensor[] {
+  override get naturalParams(): Tensor[] {
     return [this.rate.neg()];
   }
-  protected override logNormalizer(x: Tensor): Tensor {
+  override logNormalizer(x: Tensor): Tensor {
     return x.neg().log().neg();
   }
-  protected override get meanCarrierMeasure(): number {
+  override get meanCarrierMeasure(): number {
     return 0;
   }
 }

@@ -105,10 +105,10 @@ export class Dirichlet extends ExponentialFamily {
       .sub(a0.neg().add(k).mul(digamma(a0)))
       .sub(a.sub(1.0).mul(digamma(a)).sum(-1));
   }
-  protected override get naturalParams(): Tensor[] {
+  override get naturalParams(): Tensor[] {
     return [this.concentration];
   }
-  protected override logNormalizer(x: Tensor): Tensor {
+  override logNormalizer(x: Tensor): Tensor {
     return x
       .lgamma()
       .sum(-1)
@@ -202,10 +202,10 @@ export class Beta extends ExponentialFamily {
   override entropy(): Tensor {
     return this._dirichlet.entropy();
   }
-  protected override get naturalParams(): Tensor[] {
+  override get naturalParams(): Tensor[] {
     return [this.concentration1, this.concentration0];
   }
-  protected override logNormalizer(x: Tensor, y: Tensor): Tensor {
+  override logNormalizer(x: Tensor, y: Tensor): Tensor {
     return lgamma(x)
       .add(lgamma(y))
       .sub(lgamma(x.add(y)));

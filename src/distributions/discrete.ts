@@ -143,13 +143,13 @@ export class Bernoulli extends ExponentialFamily {
   override enumerateSupport(expand = true): Tensor {
     return enumerateOver(arange(2, { dtype: this._param.dtype }), this.batchShape, expand);
   }
-  protected override get naturalParams(): Tensor[] {
+  override get naturalParams(): Tensor[] {
     return [this.probs.div(this.probs.neg().add(1)).log()];
   }
-  protected override logNormalizer(x: Tensor): Tensor {
+  override logNormalizer(x: Tensor): Tensor {
     return x.exp().add(1).log();
   }
-  protected override get meanCarrierMeasure(): number {
+  override get meanCarrierMeasure(): number {
     return 0;
   }
 }

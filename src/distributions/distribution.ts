@@ -8,6 +8,7 @@
  */
 import { Tensor, Size } from "../tensor.js";
 import { enableGrad, noGrad } from "../autograd/grad-mode.js";
+import { grad as gradOf } from "../autograd/api.js";
 import { notImplementedError, valueError } from "../errors.js";
 import { warn } from "../registry/ops/nn.js";
 import { snake } from "../nn/ctor-args.js";
@@ -347,16 +348,36 @@ export abstract class Distribution {
  * Bregman divergence) when a subclass gives natural parameters.
  */
 export abstract class ExponentialFamily extends Distribution {
-  /** the natural parameters */
-  protected get naturalParams(): Tensor[] {
+  /** the natural parameters θ */
+  get naturalParams(): Tensor[] {
     throw notImplementedError("");
   }
-  /** the log normalizer at the natural parameters */
-  protected logNormalizer(..._naturalParams: Tensor[]): Tensor {
+  /** the log normalizer A(θ) at natural parameters */
+  logNormalizer(..._naturalParams: Tensor[]): Tensor {
     throw notImplementedError("");
   }
-  /** E[carrier measure] */
-  protected get meanCarrierMeasure(): number {
+  /** E[log h(x)], the mean of the carrier measure */
+  get meanCarrierMeasure(): number {
     throw notImplementedError("");
+  }
+  /**
+   * The entropy by the Bregman identity: A(θ) - θ·∇A(θ) - E[log h(x)], ∇A by autograd.
+   */
+  override entropy(): Tensor {
+    const carrier = this.meanCarrierMeasure;
+    const nparams = this.naturalParams.map((p) => p.detach().requiresGrad_());
+    const lgNormal = this.logNormalizer(...nparams);
+    const gradients = gradOf(lgNormal.sum(), nparams, { createGraph: true });
+    let result = lgNormal.add(-carrier);
+    nparams.forEach((np, i) => {
+      const g = gradients[i] as Tensor;
+      result = result.sub(
+        np
+          .mul(g)
+          .reshape([...this.batchShape, -1])
+          .sum(-1),
+      );
+    });
+    return result;
   }
 }

@@ -119,13 +119,13 @@ export class Gamma extends ExponentialFamily {
       .add(lgamma(a))
       .add(a.neg().add(1.0).mul(digamma(a)));
   }
-  protected override get naturalParams(): Tensor[] {
+  override get naturalParams(): Tensor[] {
     return [this.concentration.sub(1), this.rate.neg()];
   }
-  protected override logNormalizer(x: Tensor, y: Tensor): Tensor {
+  override logNormalizer(x: Tensor, y: Tensor): Tensor {
     return lgamma(x.add(1)).add(x.add(1).mul(y.reciprocal().neg().log()));
   }
-  protected override get meanCarrierMeasure(): number {
+  override get meanCarrierMeasure(): number {
     return 0;
   }
 }
@@ -356,14 +356,11 @@ export class Poisson extends ExponentialFamily {
     const [rate, v] = broadcastAll(this.rate, value);
     return v.xlogy(rate).sub(rate).sub(v.add(1).lgamma());
   }
-  protected override get naturalParams(): Tensor[] {
+  override get naturalParams(): Tensor[] {
     return [this.rate.log()];
   }
-  protected override logNormalizer(x: Tensor): Tensor {
+  override logNormalizer(x: Tensor): Tensor {
     return x.exp();
-  }
-  protected override get meanCarrierMeasure(): number {
-    return 0;
   }
 }
 

@@ -16,6 +16,7 @@ import { solveTriangular } from "../generated/linalg.js";
 import { softplus } from "../generated/nn-functional.js";
 import { broadcastShapes } from "../registry/ops/misc.js";
 import { warn } from "../registry/ops/nn.js";
+import { grad as gradOf } from "../autograd/api.js";
 import { notImplementedError, typeError, valueError } from "../errors.js";
 import { Distribution, ExponentialFamily } from "./distribution.js";
 import { Cauchy, Exponential, Laplace, Normal, Uniform } from "./continuous.js";
@@ -192,9 +193,17 @@ registerKl(ExponentialFamily, ExponentialFamily, (p, q) => {
         "                            be computed using Bregman divergences",
     );
   }
-  throw notImplementedError(
-    `No KL(p || q) is implemented for p type ${p.name} and q type ${q.name}`,
-  );
+  // the Bregman divergence of the log normalizer: A(θq) - A(θp) - (θq - θp)·∇A(θp)
+  const pNparams = p.naturalParams.map((np) => np.detach().requiresGrad_());
+  const qNparams = q.naturalParams;
+  const lgNormal = p.logNormalizer(...pNparams);
+  const gradients = gradOf(lgNormal.sum(), pNparams, { createGraph: true });
+  let result = q.logNormalizer(...qNparams).sub(lgNormal);
+  pNparams.forEach((pnp, i) => {
+    const term = qNparams[i].sub(pnp).mul(gradients[i] as Tensor);
+    result = result.sub(sumRightmost(term, q.eventShape.length));
+  });
+  return result;
 });
 
 registerKl(Gumbel, Gumbel, (p, q) => {

@@ -260,6 +260,24 @@ export class Wishart extends ExponentialFamily {
     }
     return sample;
   }
+  override get naturalParams(): Tensor[] {
+    const p = this.eventShape[1];
+    return [this.precisionMatrix.div(-2), this.df.sub(p).sub(1).div(2)];
+  }
+  override logNormalizer(x: Tensor, y: Tensor): Tensor {
+    const p = this.eventShape[1];
+    const yp = y.add((p + 1) / 2);
+    return yp
+      .mul(
+        slogdet(x.mul(-2))
+          .logabsdet.neg()
+          .add(LOG_2 * p),
+      )
+      .add(mvlgamma(yp, p));
+  }
+  override get meanCarrierMeasure(): number {
+    return 0;
+  }
   override logProb(value: Tensor): Tensor {
     if (this.validateArgs) this.validateSample(value);
     const nu = this.df;
