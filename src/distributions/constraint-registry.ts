@@ -8,6 +8,7 @@ import {
   AffineTransform,
   CatTransform,
   ComposeTransform,
+  CorrCholeskyTransform,
   ExpTransform,
   IndependentTransform,
   LowerCholeskyTransform,
@@ -122,6 +123,7 @@ both(C.halfOpenInterval, toInterval);
 bijectTo.register(C.simplex, () => new StickBreakingTransform());
 transformTo.register(C.simplex, () => new SoftmaxTransform());
 transformTo.register(C.lowerCholesky, () => new LowerCholeskyTransform());
+both(C.corrCholesky, () => new CorrCholeskyTransform());
 for (const reg of [bijectTo, transformTo]) {
   reg.register(C.cat, (c) => {
     const k = c as C.Cat;

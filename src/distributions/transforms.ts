@@ -8,13 +8,16 @@ import type { Tensor } from "../tensor.js";
 import { finfo } from "../dtype.js";
 import { notImplementedError, valueError } from "../errors.js";
 import {
+  arange,
   atanh,
   cat,
   diagEmbed,
+  eye,
   fullLike,
   ones,
   sigmoid,
   stack,
+  zeros,
   zerosLike,
 } from "../generated/functions.js";
 import { logsigmoid, pad, softplus } from "../generated/nn-functional.js";
@@ -843,5 +846,167 @@ export class CumulativeDistributionTransform extends Transform {
   }
   override logAbsDetJacobian(x: Tensor, _y: Tensor): Tensor {
     return this.distribution.logProb(x);
+  }
+}
+
+/** the mask of tril_matrix_to_vec: entry (i, j) kept when j <= i + diag */
+function trilMask(n: number, diag: number): Tensor {
+  const r = arange(n);
+  return r.lt(r.view([-1, 1]).add(diag + 1));
+}
+
+/**
+ * The entries of each matrix's lower triangle (below diagonal `diag`) as a vector, row by row
+ * (utils.tril_matrix_to_vec).
+ * @example torch.distributions.transforms.trilMatrixToVec(torch.tensor([[1, 0], [2, 3]])) // tensor([1., 2., 3.])
+ */
+export function trilMatrixToVec(mat: Tensor, diag = 0): Tensor {
+  const n = mat.shape[mat.dim() - 1];
+  if (diag < -n || diag >= n)
+    throw valueError(`diag (${diag}) provided is outside [${-n}, ${n - 1}].`);
+  const mask = trilMask(n, diag).expand(mat.shape);
+  return mat.maskedSelect(mask).reshape([...mat.shape.slice(0, -2), -1]);
+}
+
+/**
+ * A vector back into the lower triangle (below diagonal `diag`) of a square matrix, row by row
+ * (utils.vec_to_tril_matrix).
+ * @example torch.distributions.transforms.vecToTrilMatrix(torch.tensor([1, 2, 3])) // tensor([[1., 0.], [2., 3.]])
+ */
+export function vecToTrilMatrix(vec: Tensor, diag = 0): Tensor {
+  const m = vec.shape[vec.dim() - 1];
+  // n solves n(n+1)/2 + ... = m for the triangle below diagonal `diag`
+  const b = 1 + 2 * diag;
+  const n = (-b + Math.sqrt(b * b + 8 * m + 4 * Math.abs(diag) * (diag + 1))) / 2;
+  const eps = finfo(vec.dtype).eps;
+  if (Math.round(n) - n > eps) {
+    throw valueError(
+      `The size of last dimension is ${m} which cannot be expressed as ` +
+        "the lower triangular part of a square D x D matrix.",
+    );
+  }
+  const size = Math.round(n);
+  const shape = [...vec.shape.slice(0, -1), size, size];
+  const mask = trilMask(size, diag).expand(shape);
+  return zeros(shape, { dtype: vec.dtype }).maskedScatter(mask, vec.contiguous());
+}
+
+/**
+ * Unconstrained vectors of length D(D-1)/2 to Cholesky factors of D × D correlation matrices:
+ * tanh, then a signed stick breaking along each row (CorrCholeskyTransform).
+ * @example new torch.distributions.transforms.CorrCholeskyTransform().call(torch.zeros(1)) // tensor([[1., 0.], [0., 1.]])
+ */
+export class CorrCholeskyTransform extends Transform {
+  override get domain(): C.Constraint {
+    return C.realVector;
+  }
+  override get codomain(): C.Constraint {
+    return C.corrCholesky;
+  }
+  override get bijective(): boolean {
+    return true;
+  }
+  override equals(other: Transform): boolean {
+    return other instanceof CorrCholeskyTransform;
+  }
+  protected override forwardMap(x: Tensor): Tensor {
+    const eps = finfo(x.dtype).eps;
+    const t = x.tanh().clamp(-1 + eps, 1 - eps);
+    let r = vecToTrilMatrix(t, -1);
+    const z = r.pow(2);
+    const z1mCumprodSqrt = z.neg().add(1).sqrt().cumprod(-1);
+    r = r.add(eye(r.shape[r.dim() - 1], { dtype: r.dtype }));
+    const k = z1mCumprodSqrt.shape[z1mCumprodSqrt.dim() - 1];
+    return r.mul(pad(z1mCumprodSqrt.narrow(-1, 0, k - 1), [1, 0], { value: 1 }));
+  }
+  protected override inverseMap(y: Tensor): Tensor {
+    const yCumsum = y.mul(y).cumsum(-1).neg().add(1);
+    const k = yCumsum.shape[yCumsum.dim() - 1];
+    const shifted = pad(yCumsum.narrow(-1, 0, k - 1), [1, 0], { value: 1 });
+    const yVec = trilMatrixToVec(y, -1);
+    const cumsumVec = trilMatrixToVec(shifted, -1);
+    const t = yVec.div(cumsumVec.sqrt());
+    // atanh(t) = log((1 + t) / (1 - t)) / 2
+    return t.add(1).div(t.neg().add(1)).log().div(2);
+  }
+  override logAbsDetJacobian(x: Tensor, y: Tensor): Tensor {
+    const y1mCumsum = y.mul(y).cumsum(-1).neg().add(1);
+    const stickBreaking = trilMatrixToVec(y1mCumsum, -2).log().sum(-1).mul(0.5);
+    const tanhLogdet = x
+      .add(softplus(x.mul(-2)))
+      .sub(Math.log(2))
+      .sum(-1)
+      .mul(-2);
+    return stickBreaking.add(tanhLogdet);
+  }
+  override forwardShape(shape: readonly number[]): number[] {
+    if (shape.length < 1) throw valueError("Too few dimensions on input");
+    const N = shape[shape.length - 1];
+    const D = Math.round(Math.sqrt(0.25 + 2 * N) + 0.5);
+    if ((D * (D - 1)) / 2 !== N) throw valueError("Input is not a flattend lower-diagonal number");
+    return [...shape.slice(0, -1), D, D];
+  }
+  override inverseShape(shape: readonly number[]): number[] {
+    if (shape.length < 2) throw valueError("Too few dimensions on input");
+    if (shape[shape.length - 2] !== shape[shape.length - 1])
+      throw valueError("Input is not square");
+    const D = shape[shape.length - 1];
+    return [...shape.slice(0, -2), (D * (D - 1)) / 2];
+  }
+}
+
+/**
+ * Reshapes the rightmost dims from `inShape` to `outShape` (ReshapeTransform).
+ * @example new torch.distributions.transforms.ReshapeTransform([4], [2, 2]).call(torch.zeros(3, 4)).shape // [3, 2, 2]
+ */
+export class ReshapeTransform extends Transform {
+  /** the event shape of the inputs */
+  readonly inShape: number[];
+  /** the event shape of the outputs */
+  readonly outShape: number[];
+  constructor(inShape: readonly number[], outShape: readonly number[]) {
+    super();
+    this.inShape = [...inShape];
+    this.outShape = [...outShape];
+    const numel = (s: number[]): number => s.reduce((a, b) => a * b, 1);
+    if (numel(this.inShape) !== numel(this.outShape)) {
+      throw valueError("in_shape, out_shape have different numbers of elements");
+    }
+  }
+  override get bijective(): boolean {
+    return true;
+  }
+  override get domain(): C.Constraint {
+    return C.independent(C.real, this.inShape.length);
+  }
+  override get codomain(): C.Constraint {
+    return C.independent(C.real, this.outShape.length);
+  }
+  protected override forwardMap(x: Tensor): Tensor {
+    return x.reshape([...x.shape.slice(0, x.dim() - this.inShape.length), ...this.outShape]);
+  }
+  protected override inverseMap(y: Tensor): Tensor {
+    return y.reshape([...y.shape.slice(0, y.dim() - this.outShape.length), ...this.inShape]);
+  }
+  override logAbsDetJacobian(x: Tensor, _y: Tensor): Tensor {
+    return zeros(x.shape.slice(0, x.dim() - this.inShape.length), { dtype: x.dtype });
+  }
+  /** shape[:cut] + to, after checking shape[cut:] is `from` */
+  private static swap(shape: readonly number[], from: number[], to: number[]): number[] {
+    if (shape.length < from.length) throw valueError("Too few dimensions on input");
+    const cut = shape.length - from.length;
+    const tail = shape.slice(cut);
+    if (tail.some((v, i) => v !== from[i])) {
+      throw valueError(
+        `Shape mismatch: expected torch.Size([${tail.join(", ")}]) but got torch.Size([${from.join(", ")}])`,
+      );
+    }
+    return [...shape.slice(0, cut), ...to];
+  }
+  override forwardShape(shape: readonly number[]): number[] {
+    return ReshapeTransform.swap(shape, this.inShape, this.outShape);
+  }
+  override inverseShape(shape: readonly number[]): number[] {
+    return ReshapeTransform.swap(shape, this.outShape, this.inShape);
   }
 }
