@@ -45,7 +45,10 @@ const FACTORY_KINDS = new Map<unknown, string>([
 export class ConstraintRegistry {
   private readonly registry = new Map<string, (c: C.Constraint) => Transform>();
 
-  /** Registers `factory` for the constraints of `constraint`'s kind; returns the factory. */
+  /**
+   * Registers `factory` for the constraints of `constraint`'s kind; returns the factory.
+   * @typeParam F the factory's type, returned as given
+   */
   register<F extends (c: C.Constraint) => Transform>(constraint: ConstraintKey, factory: F): F {
     let kind: string | undefined;
     if (constraint instanceof C.Constraint) kind = constraint.kind;

@@ -54,6 +54,27 @@ export {
 } from "./constraint-registry.js";
 /** torch.distributions.constraints: the regions parameters and values must lie in. */
 export * as constraints from "./constraints.js";
+export {
+  Transform,
+  AbsTransform,
+  AffineTransform,
+  CatTransform,
+  ComposeTransform,
+  CorrCholeskyTransform,
+  CumulativeDistributionTransform,
+  ExpTransform,
+  IndependentTransform,
+  LowerCholeskyTransform,
+  PowerTransform,
+  ReshapeTransform,
+  SigmoidTransform,
+  SoftmaxTransform,
+  SoftplusTransform,
+  StackTransform,
+  StickBreakingTransform,
+  TanhTransform,
+  identityTransform,
+} from "./transforms.js";
 /** torch.distributions.transforms: invertible maps for TransformedDistribution. */
 export * as transforms from "./transforms.js";
 /** The samplers of ATen torch.distributions draws through (_standard_gamma, poisson, ...). */
