@@ -496,3 +496,30 @@ test("Distribution.setDefaultValidateArgs turns the checks off and on", () => {
   const bad = fx.cases.find((c) => c.name === "Normal bad scale") as Case;
   expectError(() => make(bad.spec, []), bad.ctor_error as Err, "validation back on");
 });
+
+test("registerKl: a subclass falls back to its base's pair, and its own registration wins", () => {
+  class MyNormal extends D.Normal {}
+  const rec = fx.kl.find((k) => k.name === "Normal Normal") as KlCase;
+  const p = make(rec.p, []);
+  const q = make(rec.q, []);
+  const mine = new MyNormal(p.mean, p.stddev);
+  // most specific registered pair: (Normal, Normal), as PyTorch's dispatch finds it
+  expectFlat(D.klDivergence(mine, q), rec.value as FlatRec, "klDivergence(MyNormal, Normal)");
+  D.registerKl(MyNormal, D.Normal, (a) => torch.zerosLike(a.mean));
+  assert.deepEqual(D.klDivergence(mine, q).tolist(), [0, 0]);
+  assert.throws(
+    () => D.registerKl(Object as never, D.Normal, () => torch.zeros(1)),
+    /Expected type_p to be a Distribution subclass/,
+  );
+});
+
+test("a user subclass passes its shapes to the base constructor, as in PyTorch", () => {
+  class Flat extends D.Distribution {
+    constructor() {
+      super([2], [3]);
+    }
+  }
+  const f = new Flat();
+  assert.deepEqual([...f.batchShape], [2]);
+  assert.deepEqual([...f.eventShape], [3]);
+});

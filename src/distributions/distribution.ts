@@ -93,12 +93,31 @@ export abstract class Distribution {
   /** this instance's validation setting, when given */
   protected _validateArgs: boolean | undefined;
 
+  /**
+   * A distribution of the given shapes, as `super().__init__(batch_shape, event_shape,
+   * validate_args)` in a PyTorch subclass. JavaScript runs this before the subclass sets its
+   * parameters, so the parameter checks run in `init`, which the distributions here call last
+   * (a subclass with `argConstraints` calls it too).
+   */
+  constructor(
+    batchShape: ShapeLike = [],
+    eventShape: ShapeLike = [],
+    options: DistributionOptions = {},
+  ) {
+    this._batchShape = size(batchShape);
+    this._eventShape = size(eventShape);
+    this._validateArgs = options.validateArgs ?? undefined;
+  }
+
   /** whether validation is on for this instance */
   get validateArgs(): boolean {
     return this._validateArgs ?? Distribution.defaultValidate;
   }
 
-  /** Python's `Distribution.__init__`: the shapes, then the argument checks. */
+  /**
+   * Python's `Distribution.__init__`: the shapes, then the checks of the parameters set (in
+   * `params`) against `argConstraints`, with PyTorch's ValueError.
+   */
   protected init(
     batchShape: ShapeLike = [],
     eventShape: ShapeLike = [],
