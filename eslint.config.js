@@ -40,18 +40,10 @@ const LAYERS = [
   { name: "op registry", modules: ["registry/", "generated/"] },
   {
     name: "nn, optim, data",
-    modules: [
-      "nn/",
-      "optim/",
-      "data/",
-      "distributions/",
-      "serialization",
-      "pickle",
-      "ptfile",
-      "viz",
-      "onnx/",
-    ],
+    modules: ["nn/", "optim/", "data/", "serialization", "pickle", "ptfile", "viz", "onnx/"],
   },
+  // torch.distributions binds its constructors' arguments with nn's ctor-args
+  { name: "distributions", modules: ["distributions/"] },
   { name: "torch.func", modules: ["func"] },
   { name: "public API", modules: ["index"] },
 ];

@@ -99,6 +99,12 @@ export {
 } from "./generator.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
+/** torch.linalg: the registry's linalg ops (linalg.cross) */
+export * as linalg from "./generated/linalg.js";
+/** torch.special: the special functions (erfcx, logNdtr, besselJ0, xlog1py, zeta, ...) */
+export * as special from "./generated/special.js";
+/** torch.fft: discrete Fourier transforms and their helpers (fftfreq, fftshift, ...) */
+export * as fft from "./generated/fft.js";
 /**
  * torch.distributions: Normal, Categorical, MultivariateNormal, ... with exact seeded sampling,
  * logProb, entropy and klDivergence.
@@ -107,12 +113,6 @@ export * as optim from "./optim/index.js";
  * new torch.distributions.Normal(0, 1).sample([2]); // tensor([ 1.5410, -0.2934])
  */
 export * as distributions from "./distributions/index.js";
-/** torch.linalg: the registry's linalg ops (linalg.cross) */
-export * as linalg from "./generated/linalg.js";
-/** torch.special: the special functions (erfcx, logNdtr, besselJ0, xlog1py, zeta, ...) */
-export * as special from "./generated/special.js";
-/** torch.fft: discrete Fourier transforms and their helpers (fftfreq, fftshift, ...) */
-export * as fft from "./generated/fft.js";
 export {
   noGrad,
   enableGrad,
