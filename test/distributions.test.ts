@@ -523,3 +523,28 @@ test("a user subclass passes its shapes to the base constructor, as in PyTorch",
   assert.deepEqual([...f.batchShape], [2]);
   assert.deepEqual([...f.eventShape], [3]);
 });
+
+test("a subclass without argConstraints or support validates nothing and warns, as PyTorch", () => {
+  class Bare extends D.Distribution {
+    constructor() {
+      super([2]);
+      this.init([2], [], true);
+    }
+    override logProb(value: Tensor): Tensor {
+      this.validateSample(value);
+      return value;
+    }
+  }
+  const warn = console.warn;
+  const seen: string[] = [];
+  console.warn = (m: string) => void seen.push(m);
+  try {
+    const b = new Bare();
+    b.logProb(torch.zeros(2));
+  } finally {
+    console.warn = warn;
+  }
+  assert.equal(seen.length, 2);
+  assert.match(seen[0], /does not define `arg_constraints`/);
+  assert.match(seen[1], /does not define `support` to enable sample validation/);
+});

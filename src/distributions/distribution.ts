@@ -9,7 +9,7 @@
 import { Tensor, Size } from "../tensor.js";
 import { enableGrad, noGrad } from "../autograd/grad-mode.js";
 import { grad as gradOf } from "../autograd/api.js";
-import { notImplementedError, valueError } from "../errors.js";
+import { NotImplementedError, notImplementedError, valueError } from "../errors.js";
 import { warn } from "../registry/ops/nn.js";
 import { snake } from "../nn/ctor-args.js";
 import { pyFormat, tupleRepr } from "./format.js";
@@ -127,7 +127,19 @@ export abstract class Distribution {
     this._eventShape = size(eventShape);
     this._validateArgs = validateArgs ?? undefined;
     if (!this.validateArgs) return;
-    for (const [param, constraint] of Object.entries(this.argConstraints)) {
+    let argConstraints: Record<string, Constraint>;
+    try {
+      argConstraints = this.argConstraints;
+    } catch (e) {
+      if (!(e instanceof NotImplementedError)) throw e;
+      argConstraints = {};
+      warn(
+        `${this.pyClass} does not define \`arg_constraints\`. ` +
+          "Please set `arg_constraints = {}` or initialize the distribution " +
+          "with `validate_args=False` to turn off validation.",
+      );
+    }
+    for (const [param, constraint] of Object.entries(argConstraints)) {
       if (isDependent(constraint)) continue; // cannot be checked
       const value = this.checkedParam(param);
       if (value === undefined) continue; // lazily constructed: skipped
@@ -220,9 +232,7 @@ export abstract class Distribution {
 
   /** The mode. */
   get mode(): Tensor {
-    const module = PY_MODULES[this.name];
-    const path = module ? `torch.distributions.${module}.${this.name}` : this.name;
-    throw notImplementedError(`<class '${path}'> does not implement mode`);
+    throw notImplementedError(`${this.pyClass} does not implement mode`);
   }
 
   /** The variance. */
@@ -325,7 +335,18 @@ export abstract class Distribution {
         );
       }
     }
-    const support = this.support;
+    let support: Constraint;
+    try {
+      support = this.support;
+    } catch (e) {
+      if (!(e instanceof NotImplementedError)) throw e;
+      warn(
+        `${this.pyClass} does not define \`support\` to enable ` +
+          "sample validation. Please initialize the distribution with " +
+          "`validate_args=False` to turn off validation.",
+      );
+      return;
+    }
     if (!support.check(value).all().item()) {
       throw valueError(
         "Expected value argument " +
@@ -335,6 +356,12 @@ export abstract class Distribution {
           `but found invalid values:\n${pyFormat(value)}`,
       );
     }
+  }
+
+  /** Python's `str(type(self))`: `<class 'torch.distributions.normal.Normal'>` */
+  private get pyClass(): string {
+    const module = PY_MODULES[this.name];
+    return `<class '${module ? `torch.distributions.${module}.${this.name}` : this.name}'>`;
   }
 
   /** The class name PyTorch prints. */
