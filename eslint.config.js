@@ -52,6 +52,8 @@ const LAYERS = [
       "testing",
     ],
   },
+  // torch.distributions binds its constructors' arguments with nn's ctor-args
+  { name: "distributions", modules: ["distributions/"] },
   { name: "torch.func", modules: ["func"] },
   { name: "public API", modules: ["index", "cuda", "legacy-types"] },
 ];

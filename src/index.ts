@@ -117,6 +117,14 @@ export * as linalg from "./generated/linalg.js";
 export * as special from "./generated/special.js";
 /** torch.fft: discrete Fourier transforms and their helpers (fftfreq, fftshift, ...) */
 export * as fft from "./generated/fft.js";
+/**
+ * torch.distributions: Normal, Categorical, MultivariateNormal, ... with exact seeded sampling,
+ * logProb, entropy and klDivergence.
+ * @example
+ * torch.manualSeed(0);
+ * new torch.distributions.Normal(0, 1).sample([2]); // tensor([ 1.5410, -0.2934])
+ */
+export * as distributions from "./distributions/index.js";
 export {
   noGrad,
   enableGrad,

@@ -531,7 +531,7 @@ const TWO_POW_27 = 134217728;
  * c ~ z (invc ~ 1/c, logc = log c), r = z invc - 1 and
  * log x = k ln2 + logc + r + A0 r^2 + r^3 (A1 + A2 r + r^2 (A3 + A4 r)).
  */
-function glibcLog(x: number): number {
+export function glibcLog(x: number): number {
   f64buf[0] = x;
   let hi = u64words[HI];
   let lo = u64words[LO];
