@@ -50,6 +50,7 @@ const LAYERS = [
       "viz",
       "onnx/",
       "testing",
+      "profiler",
     ],
   },
   // torch.distributions binds its constructors' arguments with nn's ctor-args

@@ -231,6 +231,25 @@ export const autograd = {
   setGradEnabled: setGradEnabledMode,
   /** torch.autograd.inference_mode (torch.inference_mode). */
   inferenceMode: inferenceModeMode,
+  /**
+   * torch.autograd.profiler: profile(fn, { recordShapes }) records every op call
+   * (`aten::<op>`, Note [profiler events]); recordFunction(name, fn) a named range;
+   * keyAverages().table({ sortBy, rowLimit }) prints PyTorch's table.
+   */
+  profiler: {
+    /** Run and record `fn` (or start a profile to `exit()`). */
+    profile,
+    /** A named range in the running profile. */
+    recordFunction,
+    /** The class of profiles. */
+    Profile,
+    /** One recorded call. */
+    FunctionEvent,
+    /** The calls of one key summed. */
+    FunctionEventAvg,
+    /** A list of events with keyAverages() and table(). */
+    EventList,
+  },
   /** torch.autograd.detect_anomaly: forward stacks for failing backward nodes, NaN checks. */
   detectAnomaly,
   /** torch.autograd.set_detect_anomaly(mode): anomaly detection on or off. */
@@ -419,6 +438,51 @@ export {
   type LegacyTensorType,
   type LegacyArgs,
 } from "./legacy-types.js";
+import {
+  profile,
+  recordFunction,
+  Profile,
+  FunctionEvent,
+  FunctionEventAvg,
+  EventList,
+  profilerProfile,
+  schedule,
+  ProfilerActivity,
+  ProfilerAction,
+  ScheduledProfile,
+} from "./profiler.js";
+export { Profile, FunctionEvent, FunctionEventAvg, EventList, ScheduledProfile, ProfilerAction };
+export type {
+  ProfileOptions,
+  ProfilerOptions,
+  ScheduleOptions,
+  TableOptions,
+  RecordFunctionGuard,
+  ProfilerActionName,
+  EventStats,
+} from "./profiler.js";
+/**
+ * torch.profiler: profile(fn?, { activities, schedule, onTraceReady, recordShapes }) with
+ * `step()`, schedule, recordFunction, ProfilerActivity, ProfilerAction (PyTorch's Kineto
+ * profiler API over the same events as torch.autograd.profiler).
+ * @example
+ * const prof = torch.profiler.profile(() => torch.ones(4).exp());
+ * prof.keyAverages().table({ sortBy: "self_cpu_time_total" }).includes("aten::exp") // true
+ */
+export const profiler = {
+  /** Run and record `fn`, or start a profile to drive with step() and exit(). */
+  profile: profilerProfile,
+  /** A named range in the running profile. */
+  recordFunction,
+  /** The action at each step. */
+  schedule,
+  /** What a profile records. */
+  ProfilerActivity,
+  /** What a profile does at a step. */
+  ProfilerAction,
+  /** The class of torch.profiler.profile's profiles. */
+  ScheduledProfile,
+};
 export { safetensors } from "./serialization.js";
 export { save, load, type LoadResult, type LoadOptions } from "./ptfile.js";
 /** torch.is_anomaly_enabled() */

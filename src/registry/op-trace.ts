@@ -37,15 +37,29 @@ export function activeTracer(): OpTracer | null {
 
  */
 export function withOpTracer<T>(tracer: OpTracer, body: () => T): T {
+  const stop = startOpTracer(tracer);
+  try {
+    return body();
+  } finally {
+    stop();
+  }
+}
+
+/**
+ * Start `tracer` seeing every registry op call until the returned function is called (the
+ * guard form of withOpTracer, for a profiler entered and exited by the caller).
+ */
+export function startOpTracer(tracer: OpTracer): () => void {
   if (current !== null) throw new Error("withOpTracer: a tracer is already running");
   current = tracer;
   vmapState.tracers = 1;
   vmapState.depth += 1;
-  try {
-    return body();
-  } finally {
+  let stopped = false;
+  return () => {
+    if (stopped) return;
+    stopped = true;
     current = null;
     vmapState.tracers = 0;
     vmapState.depth -= 1;
-  }
+  };
 }
