@@ -259,6 +259,18 @@ function scalarText(v: number): string {
 }
 
 /**
+ * arange's and range's checks, in ATen's words (arange's sign message says "larger bound"
+ * where range's says "lower bound").
+ */
+function checkRange(start: number, end: number, step: number, bound: "larger" | "lower"): void {
+  if (!Number.isFinite(start) || !Number.isFinite(end))
+    throw runtimeError(`unsupported range: ${scalarText(start)} -> ${scalarText(end)}`);
+  if (step === 0) throw runtimeError("step must be nonzero");
+  if ((step > 0 && end < start) || (step < 0 && end > start))
+    throw runtimeError(`upper bound and ${bound} bound inconsistent with step sign`);
+}
+
+/**
  * arange: start + i*step for i < ceil((end - start)/step); int64 when every argument is an
  * integer (PyTorch: a Python int), else the default dtype.
  */
@@ -276,11 +288,7 @@ function arangeForward(
   const [start, end, step] = args.map(Number);
   const dt =
     dtype ?? (args.every((v) => scalarDtype(v) !== getDefaultDtype()) ? int64 : getDefaultDtype());
-  if (!Number.isFinite(start) || !Number.isFinite(end))
-    throw runtimeError(`unsupported range: ${scalarText(start)} -> ${scalarText(end)}`);
-  if (step === 0) throw runtimeError("step must be nonzero");
-  if ((step > 0 && end < start) || (step < 0 && end > start))
-    throw runtimeError("upper bound and larger bound inconsistent with step sign");
+  checkRange(start, end, step, "larger");
   const n = Math.ceil((end - start) / step);
   if (n > Number(INT64_MAX)) throw runtimeError("invalid size, possible overflow?");
   const t = allocChecked([n], dt);
@@ -351,11 +359,7 @@ function rangeForward(
   checkOptions(layout, device, pinMemory);
   const [start, end, step] = [startArg, endArg, stepArg].map((v) => Number(scalarValue(v)));
   const dt = dtype ?? getDefaultDtype();
-  if (!Number.isFinite(start) || !Number.isFinite(end))
-    throw runtimeError(`unsupported range: ${scalarText(start)} -> ${scalarText(end)}`);
-  if (step === 0) throw runtimeError("step must be nonzero");
-  if ((step > 0 && end < start) || (step < 0 && end > start))
-    throw runtimeError("upper bound and lower bound inconsistent with step sign");
+  checkRange(start, end, step, "lower");
   const n = Math.trunc((end - start) / step + 1);
   const t = allocChecked([n], dt);
   const a = t.typedArray;

@@ -267,53 +267,38 @@ const removed = (message: string) => (): never => {
 const TWO_PART = (fn: string): string =>
   `('This function was deprecated since version 1.9 and is now removed.', 'Please use the \`torch.linalg.${fn}\` function instead.')`;
 
-defineOp({
-  name: "solve",
-  variants: ["function", "method"],
-  python: true,
-  untyped: ["input", "A", "out"],
-  tsTypes: { input: "unknown", A: "unknown", out: "unknown" },
-  doc: "Removed in PyTorch 1.9 (use torch.linalg.solve): raises PyTorch's error, as torch.solve and Tensor.solve do in 1.13.",
-  example: "torch.linalg.solve(torch.eye(2), torch.ones(2)) // tensor([1., 1.])",
-  overloads: [
-    {
-      schema: "solve(Tensor input, Tensor A, *, Tensor? out=None) -> (Tensor, Tensor)",
-      forward: removed(
-        "This function was deprecated since version 1.9 and is now removed. Please use the `torch.linalg.solve` function instead.",
-      ),
-    },
+for (const [name, message] of [
+  [
+    "solve",
+    "This function was deprecated since version 1.9 and is now removed. Please use the `torch.linalg.solve` function instead.",
   ],
-  methodOverloads: [
-    {
-      schema: "solve(Tensor self, Tensor other) -> (Tensor, Tensor)",
-      forward: removed(
-        "This function was deprecated since version 1.9 and is now removed. Please use the `torch.linalg.solve` function instead.",
-      ),
-    },
-  ],
-});
-
-defineOp({
-  name: "lstsq",
-  variants: ["function", "method"],
-  python: true,
-  untyped: ["input", "A", "out"],
-  tsTypes: { input: "unknown", A: "unknown", out: "unknown" },
-  doc: "Removed in PyTorch 1.9 (use torch.linalg.lstsq): raises PyTorch's error, as torch.lstsq and Tensor.lstsq do in 1.13.",
-  example: "torch.linalg.lstsq(torch.eye(2), torch.ones(2, 1)).solution // tensor([[1.], [1.]])",
-  overloads: [
-    {
-      schema: "lstsq(Tensor input, Tensor A, *, Tensor? out=None) -> (Tensor, Tensor)",
-      forward: removed(TWO_PART("lstsq")),
-    },
-  ],
-  methodOverloads: [
-    {
-      schema: "lstsq(Tensor self, Tensor other) -> (Tensor, Tensor)",
-      forward: removed(TWO_PART("lstsq")),
-    },
-  ],
-});
+  ["lstsq", TWO_PART("lstsq")],
+] as const) {
+  defineOp({
+    name,
+    variants: ["function", "method"],
+    python: true,
+    untyped: ["input", "A", "out"],
+    tsTypes: { input: "unknown", A: "unknown", out: "unknown" },
+    doc: `Removed in PyTorch 1.9 (use torch.linalg.${name}): raises PyTorch's error, as torch.${name} and Tensor.${name} do in 1.13.`,
+    example:
+      name === "solve"
+        ? "torch.linalg.solve(torch.eye(2), torch.ones(2)) // tensor([1., 1.])"
+        : "torch.linalg.lstsq(torch.eye(2), torch.ones(2, 1)).solution // tensor([[1.], [1.]])",
+    overloads: [
+      {
+        schema: `${name}(Tensor input, Tensor A, *, Tensor? out=None) -> (Tensor, Tensor)`,
+        forward: removed(message),
+      },
+    ],
+    methodOverloads: [
+      {
+        schema: `${name}(Tensor self, Tensor other) -> (Tensor, Tensor)`,
+        forward: removed(message),
+      },
+    ],
+  });
+}
 
 defineOp({
   name: "matrix_rank",
