@@ -10,7 +10,7 @@ import { fromBFloat16Bits, fromHalfBits } from "./backend/half.js";
 import { isContiguous as layoutContiguous, normalizeDim, numelOf, shapeEqual } from "./shape.js";
 import type { AccumulateGrad, Node } from "./autograd/node.js";
 import { isInferenceModeEnabled } from "./autograd/grad-mode.js";
-import { runtimeError, typeError } from "./errors.js";
+import { runtimeError, typeError, valueError } from "./errors.js";
 import { announceBackend } from "./backend/notice.js";
 import { DeviceArray } from "./backend/webgpu.js";
 import { cpuDevice, webgpuDevice, type Device } from "./device.js";
@@ -675,6 +675,25 @@ export class Size extends Array<number> {
    */
   numel(): number {
     return numelOf(this);
+  }
+  /**
+   * How many dims have size `value` (Python's `tuple.count`).
+   * @example new torch.Size([2, 3, 2]).count(2) // 2
+   */
+  count(value: number): number {
+    let n = 0;
+    for (const d of this) if (d === value) n++;
+    return n;
+  }
+  /**
+   * The first dim of size `value` (Python's `tuple.index`), searched in [start, stop).
+   * @example new torch.Size([2, 3, 2]).index(3) // 1
+   */
+  index(value: number, start = 0, stop = this.length): number {
+    const norm = (i: number): number =>
+      Math.min(Math.max(i < 0 ? i + this.length : i, 0), this.length);
+    for (let i = norm(start); i < norm(stop); i++) if (this[i] === value) return i;
+    throw valueError("tuple.index(x): x not in tuple");
   }
   override toString(): string {
     return `torch.Size([${Array.from(this).join(", ")}])`;
