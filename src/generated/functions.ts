@@ -6069,6 +6069,324 @@ export let convolution = fn("convolution", "torch", swap) as {
   ): Tensor;
 };
 
+/** One step of a recurrent cell from its weights: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (as nn.RNNCell). */
+export let rnnTanhCell = fn("rnnTanhCell", "torch", swap) as {
+  /**
+   * One step of a recurrent cell from its weights: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (as nn.RNNCell).
+   *
+   * PyTorch: `rnn_tanh_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> Tensor`
+   * @example torch.rnnTanhCell(torch.zeros(1, 2), torch.zeros(1, 1), torch.ones(1, 2), torch.ones(1, 1)).shape // [1, 1]
+   */
+  (
+    input: Tensor,
+    options: { hx: Tensor; wIh: Tensor; wHh: Tensor; bIh?: Tensor | null; bHh?: Tensor | null },
+  ): Tensor;
+  /**
+   * One step of a recurrent cell from its weights: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (as nn.RNNCell).
+   *
+   * PyTorch: `rnn_tanh_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> Tensor`
+   * @example torch.rnnTanhCell(torch.zeros(1, 2), torch.zeros(1, 1), torch.ones(1, 2), torch.ones(1, 1)).shape // [1, 1]
+   */
+  (
+    input: Tensor,
+    hx: Tensor,
+    options: { wIh: Tensor; wHh: Tensor; bIh?: Tensor | null; bHh?: Tensor | null },
+  ): Tensor;
+  /**
+   * One step of a recurrent cell from its weights: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (as nn.RNNCell).
+   *
+   * PyTorch: `rnn_tanh_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> Tensor`
+   * @example torch.rnnTanhCell(torch.zeros(1, 2), torch.zeros(1, 1), torch.ones(1, 2), torch.ones(1, 1)).shape // [1, 1]
+   */
+  (
+    input: Tensor,
+    hx: Tensor,
+    wIh: Tensor,
+    options: { wHh: Tensor; bIh?: Tensor | null; bHh?: Tensor | null },
+  ): Tensor;
+  /**
+   * One step of a recurrent cell from its weights: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (as nn.RNNCell).
+   *
+   * PyTorch: `rnn_tanh_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> Tensor`
+   * @example torch.rnnTanhCell(torch.zeros(1, 2), torch.zeros(1, 1), torch.ones(1, 2), torch.ones(1, 1)).shape // [1, 1]
+   */
+  (
+    input: Tensor,
+    hx: Tensor,
+    wIh: Tensor,
+    wHh: Tensor,
+    options?: { bIh?: Tensor | null; bHh?: Tensor | null },
+  ): Tensor;
+  /**
+   * One step of a recurrent cell from its weights: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (as nn.RNNCell).
+   *
+   * PyTorch: `rnn_tanh_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> Tensor`
+   * @example torch.rnnTanhCell(torch.zeros(1, 2), torch.zeros(1, 1), torch.ones(1, 2), torch.ones(1, 1)).shape // [1, 1]
+   */
+  (
+    input: Tensor,
+    hx: Tensor,
+    wIh: Tensor,
+    wHh: Tensor,
+    bIh: Tensor | null,
+    options?: { bHh?: Tensor | null },
+  ): Tensor;
+  /**
+   * One step of a recurrent cell from its weights: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (as nn.RNNCell).
+   *
+   * PyTorch: `rnn_tanh_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> Tensor`
+   * @example torch.rnnTanhCell(torch.zeros(1, 2), torch.zeros(1, 1), torch.ones(1, 2), torch.ones(1, 1)).shape // [1, 1]
+   */
+  (
+    input: Tensor,
+    hx: Tensor,
+    wIh: Tensor,
+    wHh: Tensor,
+    bIh: Tensor | null,
+    bHh: Tensor | null,
+  ): Tensor;
+};
+
+/** One step of a recurrent cell from its weights: h' = relu(x W_ih^T + b_ih + h W_hh^T + b_hh) (as nn.RNNCell). */
+export let rnnReluCell = fn("rnnReluCell", "torch", swap) as {
+  /**
+   * One step of a recurrent cell from its weights: h' = relu(x W_ih^T + b_ih + h W_hh^T + b_hh) (as nn.RNNCell).
+   *
+   * PyTorch: `rnn_relu_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> Tensor`
+   * @example torch.rnnReluCell(torch.zeros(1, 2), torch.zeros(1, 1), torch.ones(1, 2), torch.ones(1, 1)).shape // [1, 1]
+   */
+  (
+    input: Tensor,
+    options: { hx: Tensor; wIh: Tensor; wHh: Tensor; bIh?: Tensor | null; bHh?: Tensor | null },
+  ): Tensor;
+  /**
+   * One step of a recurrent cell from its weights: h' = relu(x W_ih^T + b_ih + h W_hh^T + b_hh) (as nn.RNNCell).
+   *
+   * PyTorch: `rnn_relu_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> Tensor`
+   * @example torch.rnnReluCell(torch.zeros(1, 2), torch.zeros(1, 1), torch.ones(1, 2), torch.ones(1, 1)).shape // [1, 1]
+   */
+  (
+    input: Tensor,
+    hx: Tensor,
+    options: { wIh: Tensor; wHh: Tensor; bIh?: Tensor | null; bHh?: Tensor | null },
+  ): Tensor;
+  /**
+   * One step of a recurrent cell from its weights: h' = relu(x W_ih^T + b_ih + h W_hh^T + b_hh) (as nn.RNNCell).
+   *
+   * PyTorch: `rnn_relu_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> Tensor`
+   * @example torch.rnnReluCell(torch.zeros(1, 2), torch.zeros(1, 1), torch.ones(1, 2), torch.ones(1, 1)).shape // [1, 1]
+   */
+  (
+    input: Tensor,
+    hx: Tensor,
+    wIh: Tensor,
+    options: { wHh: Tensor; bIh?: Tensor | null; bHh?: Tensor | null },
+  ): Tensor;
+  /**
+   * One step of a recurrent cell from its weights: h' = relu(x W_ih^T + b_ih + h W_hh^T + b_hh) (as nn.RNNCell).
+   *
+   * PyTorch: `rnn_relu_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> Tensor`
+   * @example torch.rnnReluCell(torch.zeros(1, 2), torch.zeros(1, 1), torch.ones(1, 2), torch.ones(1, 1)).shape // [1, 1]
+   */
+  (
+    input: Tensor,
+    hx: Tensor,
+    wIh: Tensor,
+    wHh: Tensor,
+    options?: { bIh?: Tensor | null; bHh?: Tensor | null },
+  ): Tensor;
+  /**
+   * One step of a recurrent cell from its weights: h' = relu(x W_ih^T + b_ih + h W_hh^T + b_hh) (as nn.RNNCell).
+   *
+   * PyTorch: `rnn_relu_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> Tensor`
+   * @example torch.rnnReluCell(torch.zeros(1, 2), torch.zeros(1, 1), torch.ones(1, 2), torch.ones(1, 1)).shape // [1, 1]
+   */
+  (
+    input: Tensor,
+    hx: Tensor,
+    wIh: Tensor,
+    wHh: Tensor,
+    bIh: Tensor | null,
+    options?: { bHh?: Tensor | null },
+  ): Tensor;
+  /**
+   * One step of a recurrent cell from its weights: h' = relu(x W_ih^T + b_ih + h W_hh^T + b_hh) (as nn.RNNCell).
+   *
+   * PyTorch: `rnn_relu_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> Tensor`
+   * @example torch.rnnReluCell(torch.zeros(1, 2), torch.zeros(1, 1), torch.ones(1, 2), torch.ones(1, 1)).shape // [1, 1]
+   */
+  (
+    input: Tensor,
+    hx: Tensor,
+    wIh: Tensor,
+    wHh: Tensor,
+    bIh: Tensor | null,
+    bHh: Tensor | null,
+  ): Tensor;
+};
+
+/** One step of a recurrent cell from its weights: the GRU update of h (reset, update and new gates) (as nn.GRUCell). */
+export let gruCell = fn("gruCell", "torch", swap) as {
+  /**
+   * One step of a recurrent cell from its weights: the GRU update of h (reset, update and new gates) (as nn.GRUCell).
+   *
+   * PyTorch: `gru_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> Tensor`
+   * @example torch.gruCell(torch.zeros(1, 2), torch.zeros(1, 1), torch.ones(3, 2), torch.ones(3, 1)).shape // [1, 1]
+   */
+  (
+    input: Tensor,
+    options: { hx: Tensor; wIh: Tensor; wHh: Tensor; bIh?: Tensor | null; bHh?: Tensor | null },
+  ): Tensor;
+  /**
+   * One step of a recurrent cell from its weights: the GRU update of h (reset, update and new gates) (as nn.GRUCell).
+   *
+   * PyTorch: `gru_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> Tensor`
+   * @example torch.gruCell(torch.zeros(1, 2), torch.zeros(1, 1), torch.ones(3, 2), torch.ones(3, 1)).shape // [1, 1]
+   */
+  (
+    input: Tensor,
+    hx: Tensor,
+    options: { wIh: Tensor; wHh: Tensor; bIh?: Tensor | null; bHh?: Tensor | null },
+  ): Tensor;
+  /**
+   * One step of a recurrent cell from its weights: the GRU update of h (reset, update and new gates) (as nn.GRUCell).
+   *
+   * PyTorch: `gru_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> Tensor`
+   * @example torch.gruCell(torch.zeros(1, 2), torch.zeros(1, 1), torch.ones(3, 2), torch.ones(3, 1)).shape // [1, 1]
+   */
+  (
+    input: Tensor,
+    hx: Tensor,
+    wIh: Tensor,
+    options: { wHh: Tensor; bIh?: Tensor | null; bHh?: Tensor | null },
+  ): Tensor;
+  /**
+   * One step of a recurrent cell from its weights: the GRU update of h (reset, update and new gates) (as nn.GRUCell).
+   *
+   * PyTorch: `gru_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> Tensor`
+   * @example torch.gruCell(torch.zeros(1, 2), torch.zeros(1, 1), torch.ones(3, 2), torch.ones(3, 1)).shape // [1, 1]
+   */
+  (
+    input: Tensor,
+    hx: Tensor,
+    wIh: Tensor,
+    wHh: Tensor,
+    options?: { bIh?: Tensor | null; bHh?: Tensor | null },
+  ): Tensor;
+  /**
+   * One step of a recurrent cell from its weights: the GRU update of h (reset, update and new gates) (as nn.GRUCell).
+   *
+   * PyTorch: `gru_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> Tensor`
+   * @example torch.gruCell(torch.zeros(1, 2), torch.zeros(1, 1), torch.ones(3, 2), torch.ones(3, 1)).shape // [1, 1]
+   */
+  (
+    input: Tensor,
+    hx: Tensor,
+    wIh: Tensor,
+    wHh: Tensor,
+    bIh: Tensor | null,
+    options?: { bHh?: Tensor | null },
+  ): Tensor;
+  /**
+   * One step of a recurrent cell from its weights: the GRU update of h (reset, update and new gates) (as nn.GRUCell).
+   *
+   * PyTorch: `gru_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> Tensor`
+   * @example torch.gruCell(torch.zeros(1, 2), torch.zeros(1, 1), torch.ones(3, 2), torch.ones(3, 1)).shape // [1, 1]
+   */
+  (
+    input: Tensor,
+    hx: Tensor,
+    wIh: Tensor,
+    wHh: Tensor,
+    bIh: Tensor | null,
+    bHh: Tensor | null,
+  ): Tensor;
+};
+
+/** One step of an LSTM cell from its weights: the new (h, c) from hx = [h, c] (as nn.LSTMCell). */
+export let lstmCell = fn("lstmCell", "torch", swap) as {
+  /**
+   * One step of an LSTM cell from its weights: the new (h, c) from hx = [h, c] (as nn.LSTMCell).
+   *
+   * PyTorch: `lstm_cell(Tensor input, Tensor[] hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> (Tensor, Tensor)`
+   * @example torch.lstmCell(torch.zeros(1, 2), [torch.zeros(1, 1), torch.zeros(1, 1)], torch.ones(4, 2), torch.ones(4, 1))[1].shape // [1, 1]
+   */
+  (
+    input: Tensor,
+    options: {
+      hx: readonly Tensor[];
+      wIh: Tensor;
+      wHh: Tensor;
+      bIh?: Tensor | null;
+      bHh?: Tensor | null;
+    },
+  ): [Tensor, Tensor];
+  /**
+   * One step of an LSTM cell from its weights: the new (h, c) from hx = [h, c] (as nn.LSTMCell).
+   *
+   * PyTorch: `lstm_cell(Tensor input, Tensor[] hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> (Tensor, Tensor)`
+   * @example torch.lstmCell(torch.zeros(1, 2), [torch.zeros(1, 1), torch.zeros(1, 1)], torch.ones(4, 2), torch.ones(4, 1))[1].shape // [1, 1]
+   */
+  (
+    input: Tensor,
+    hx: readonly Tensor[],
+    options: { wIh: Tensor; wHh: Tensor; bIh?: Tensor | null; bHh?: Tensor | null },
+  ): [Tensor, Tensor];
+  /**
+   * One step of an LSTM cell from its weights: the new (h, c) from hx = [h, c] (as nn.LSTMCell).
+   *
+   * PyTorch: `lstm_cell(Tensor input, Tensor[] hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> (Tensor, Tensor)`
+   * @example torch.lstmCell(torch.zeros(1, 2), [torch.zeros(1, 1), torch.zeros(1, 1)], torch.ones(4, 2), torch.ones(4, 1))[1].shape // [1, 1]
+   */
+  (
+    input: Tensor,
+    hx: readonly Tensor[],
+    wIh: Tensor,
+    options: { wHh: Tensor; bIh?: Tensor | null; bHh?: Tensor | null },
+  ): [Tensor, Tensor];
+  /**
+   * One step of an LSTM cell from its weights: the new (h, c) from hx = [h, c] (as nn.LSTMCell).
+   *
+   * PyTorch: `lstm_cell(Tensor input, Tensor[] hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> (Tensor, Tensor)`
+   * @example torch.lstmCell(torch.zeros(1, 2), [torch.zeros(1, 1), torch.zeros(1, 1)], torch.ones(4, 2), torch.ones(4, 1))[1].shape // [1, 1]
+   */
+  (
+    input: Tensor,
+    hx: readonly Tensor[],
+    wIh: Tensor,
+    wHh: Tensor,
+    options?: { bIh?: Tensor | null; bHh?: Tensor | null },
+  ): [Tensor, Tensor];
+  /**
+   * One step of an LSTM cell from its weights: the new (h, c) from hx = [h, c] (as nn.LSTMCell).
+   *
+   * PyTorch: `lstm_cell(Tensor input, Tensor[] hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> (Tensor, Tensor)`
+   * @example torch.lstmCell(torch.zeros(1, 2), [torch.zeros(1, 1), torch.zeros(1, 1)], torch.ones(4, 2), torch.ones(4, 1))[1].shape // [1, 1]
+   */
+  (
+    input: Tensor,
+    hx: readonly Tensor[],
+    wIh: Tensor,
+    wHh: Tensor,
+    bIh: Tensor | null,
+    options?: { bHh?: Tensor | null },
+  ): [Tensor, Tensor];
+  /**
+   * One step of an LSTM cell from its weights: the new (h, c) from hx = [h, c] (as nn.LSTMCell).
+   *
+   * PyTorch: `lstm_cell(Tensor input, Tensor[] hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> (Tensor, Tensor)`
+   * @example torch.lstmCell(torch.zeros(1, 2), [torch.zeros(1, 1), torch.zeros(1, 1)], torch.ones(4, 2), torch.ones(4, 1))[1].shape // [1, 1]
+   */
+  (
+    input: Tensor,
+    hx: readonly Tensor[],
+    wIh: Tensor,
+    wHh: Tensor,
+    bIh: Tensor | null,
+    bHh: Tensor | null,
+  ): [Tensor, Tensor];
+};
+
 /** torch.max_pool2d(x, kernel_size): the maximum of each window (the builtin F.max_pool2d calls). */
 export let maxPool2d = fn("maxPool2d", "torch", swap) as {
   /**
@@ -21244,6 +21562,18 @@ function swap(f: unknown, key: string): void {
       return;
     case "convolution":
       convolution = f as never;
+      return;
+    case "rnnTanhCell":
+      rnnTanhCell = f as never;
+      return;
+    case "rnnReluCell":
+      rnnReluCell = f as never;
+      return;
+    case "gruCell":
+      gruCell = f as never;
+      return;
+    case "lstmCell":
+      lstmCell = f as never;
       return;
     case "maxPool2d":
       maxPool2d = f as never;

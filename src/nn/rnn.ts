@@ -17,59 +17,21 @@ import { runtimeError, valueError } from "../errors.js";
 import { PackedSequence } from "./rnn-utils.js";
 import { pyBool, pyFloat, uniformInit } from "./layer-utils.js";
 import { ctorArgs, isOptionsObject } from "./ctor-args.js";
-import { lstmLayer, lstmLayerSupported } from "../ops/rnn.js";
+import {
+  lstmLayer,
+  lstmLayerSupported,
+  rnnLinear as linear,
+  rnnCellStep as step,
+  type RnnMode,
+} from "../ops/rnn.js";
 
-type Mode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
+type Mode = RnnMode;
 
 /** x @ w^T + b */
-function linear(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
-  const y = x.matmul(w.t());
-  return b === null ? y : y.add(b);
-}
 
 /** Dropout in training mode (F.dropout: PyTorch's bernoulli mask). */
 export function dropoutTrain(x: Tensor, p: number): Tensor {
   return dropout(x, p, { training: true });
-}
-
-/**
- * One time step of a cell. `gi` is the input projection x W_ih^T + b_ih; returns the new
- * hidden state (and cell state for LSTM).
- */
-function step(
-  mode: Mode,
-  gi: Tensor,
-  h: Tensor,
-  c: Tensor | null,
-  whh: Tensor,
-  bhh: Tensor | null,
-  whr: Tensor | null = null,
-): [Tensor, Tensor | null] {
-  const gh = linear(h, whh, bhh);
-  switch (mode) {
-    case "RNN_TANH":
-      return [gh.add(gi).tanh(), null];
-    case "RNN_RELU":
-      return [gh.add(gi).relu(), null];
-    case "LSTM": {
-      const [i, f, g, o] = gh.add(gi).chunk(4, 1);
-      const cy = f
-        .sigmoid()
-        .mul(c as Tensor)
-        .add(i.sigmoid().mul(g.tanh()));
-      const hy = o.sigmoid().mul(cy.tanh());
-      // with proj_size: h = (o * tanh(c)) W_hr^T
-      return [whr === null ? hy : hy.matmul(whr.t()), cy];
-    }
-    case "GRU": {
-      const [ir, iz, inn] = gi.chunk(3, 1);
-      const [hr, hz, hn] = gh.chunk(3, 1);
-      const r = hr.add(ir).sigmoid();
-      const z = hz.add(iz).sigmoid();
-      const n = inn.add(hn.mul(r)).tanh();
-      return [h.sub(n).mul(z).add(n), null];
-    }
-  }
 }
 
 const gateMultiplier = (mode: Mode): number => (mode === "LSTM" ? 4 : mode === "GRU" ? 3 : 1);

@@ -193,3 +193,56 @@ export function lstmLayerBackward(
     needs[6] ? (needs[5] ? (db as Tensor).clone() : db) : null,
   ];
 }
+
+// ---------------------------------------------------------------------------------------------
+// One step of the recurrent cells, composed of ops (nn.RNNCell/LSTMCell/GRUCell and the layers'
+// general path, and torch.rnn_tanh_cell & co.)
+
+/** The recurrent cell kinds (PyTorch's RNN modes). */
+export type RnnMode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
+
+/** x W^T + b, the projections of the recurrent cells. */
+export function rnnLinear(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
+  const y = x.matmul(w.t());
+  return b === null ? y : y.add(b);
+}
+
+/**
+ * One time step of a cell. `gi` is the input projection x W_ih^T + b_ih; returns the new
+ * hidden state (and cell state for LSTM).
+ */
+export function rnnCellStep(
+  mode: RnnMode,
+  gi: Tensor,
+  h: Tensor,
+  c: Tensor | null,
+  whh: Tensor,
+  bhh: Tensor | null,
+  whr: Tensor | null = null,
+): [Tensor, Tensor | null] {
+  const gh = rnnLinear(h, whh, bhh);
+  switch (mode) {
+    case "RNN_TANH":
+      return [gh.add(gi).tanh(), null];
+    case "RNN_RELU":
+      return [gh.add(gi).relu(), null];
+    case "LSTM": {
+      const [i, f, g, o] = gh.add(gi).chunk(4, 1);
+      const cy = f
+        .sigmoid()
+        .mul(c as Tensor)
+        .add(i.sigmoid().mul(g.tanh()));
+      const hy = o.sigmoid().mul(cy.tanh());
+      // with proj_size: h = (o * tanh(c)) W_hr^T
+      return [whr === null ? hy : hy.matmul(whr.t()), cy];
+    }
+    case "GRU": {
+      const [ir, iz, inn] = gi.chunk(3, 1);
+      const [hr, hz, hn] = gh.chunk(3, 1);
+      const r = hr.add(ir).sigmoid();
+      const z = hz.add(iz).sigmoid();
+      const n = inn.add(hn.mul(r)).tanh();
+      return [h.sub(n).mul(z).add(n), null];
+    }
+  }
+}

@@ -17,6 +17,7 @@ import { where } from "../../autograd/formula-ops.js";
 import * as R from "../../ops/reduce.js";
 import * as NN from "../../ops/nn.js";
 import { convolution, convolutionBackward, type ConvArgs } from "../../ops/conv.js";
+import { rnnCellStep, rnnLinear } from "../../ops/rnn.js";
 import {
   batchNorm as batchNormOp,
   groupNorm as groupNormOp,
@@ -1400,6 +1401,82 @@ defineOp({
           outputPadding: expand(outputPadding, "output_padding"),
           groups,
         });
+      },
+    },
+  ],
+});
+
+// torch.rnn_tanh_cell / rnn_relu_cell / gru_cell / lstm_cell: one step of a recurrent cell from
+// its weights (what nn.RNNCell & co. compute), with ATen's checks of the sizes
+
+/** ATen's check_rnn_cell_forward_input / _hidden. */
+function checkCell(input: Tensor, hx: Tensor, wIh: Tensor, hidden: number, name: string): void {
+  if (input.shape[1] !== wIh.shape[1])
+    throw runtimeError(
+      `input has inconsistent input_size: got ${input.shape[1]} expected ${wIh.shape[1]}`,
+    );
+  if (input.shape[0] !== hx.shape[0])
+    throw runtimeError(
+      `Input batch size ${input.shape[0]} doesn't match ${name} batch size ${hx.shape[0]}`,
+    );
+  if (hx.shape[1] !== hidden)
+    throw runtimeError(
+      `${name} has inconsistent hidden_size: got ${hx.shape[1]}, expected ${hidden}`,
+    );
+}
+
+for (const [name, mode, chunks, example] of [
+  ["rnn_tanh_cell", "RNN_TANH", 1, "h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)"],
+  ["rnn_relu_cell", "RNN_RELU", 1, "h' = relu(x W_ih^T + b_ih + h W_hh^T + b_hh)"],
+  ["gru_cell", "GRU", 3, "the GRU update of h (reset, update and new gates)"],
+] as const) {
+  defineOp({
+    name,
+    variants: ["function"],
+    doc: `One step of a recurrent cell from its weights: ${example} (as nn.${mode === "GRU" ? "GRUCell" : "RNNCell"}).`,
+    example: `torch.${name === "gru_cell" ? "gruCell" : name === "rnn_tanh_cell" ? "rnnTanhCell" : "rnnReluCell"}(torch.zeros(1, 2), torch.zeros(1, 1), torch.ones(${chunks}, 2), torch.ones(${chunks}, 1)).shape // [1, 1]`,
+    overloads: [
+      {
+        schema: `${name}(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> Tensor`,
+        forward: (
+          input: Tensor,
+          hx: Tensor,
+          wIh: Tensor,
+          wHh: Tensor,
+          bIh: Tensor | null,
+          bHh: Tensor | null,
+        ) => {
+          checkCell(input, hx, wIh, wHh.shape[1], "hidden0");
+          return rnnCellStep(mode, rnnLinear(input, wIh, bIh), hx, null, wHh, bHh)[0];
+        },
+      },
+    ],
+  });
+}
+
+defineOp({
+  name: "lstm_cell",
+  variants: ["function"],
+  doc: "One step of an LSTM cell from its weights: the new (h, c) from hx = [h, c] (as nn.LSTMCell).",
+  example:
+    "torch.lstmCell(torch.zeros(1, 2), [torch.zeros(1, 1), torch.zeros(1, 1)], torch.ones(4, 2), torch.ones(4, 1))[1].shape // [1, 1]",
+  overloads: [
+    {
+      schema:
+        "lstm_cell(Tensor input, Tensor[] hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> (Tensor, Tensor)",
+      forward: (
+        input: Tensor,
+        hx: Tensor[],
+        wIh: Tensor,
+        wHh: Tensor,
+        bIh: Tensor | null,
+        bHh: Tensor | null,
+      ) => {
+        if (hx.length !== 2) throw runtimeError("lstm_cell expects two hidden states");
+        checkCell(input, hx[0], wIh, wHh.shape[1], "hidden0");
+        checkCell(input, hx[1], wIh, wHh.shape[1], "hidden1");
+        const [h, c] = rnnCellStep("LSTM", rnnLinear(input, wIh, bIh), hx[0], hx[1], wHh, bHh);
+        return [h, c as Tensor];
       },
     },
   ],
