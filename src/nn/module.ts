@@ -112,7 +112,15 @@ interface Registry {
   backwardHooks: BackwardHook[];
   /** PyTorch's `_is_full_backward_hook`: null until a backward hook is registered */
   isFullBackwardHook: boolean | null;
+  /** PyTorch's `_load_state_dict_post_hooks` */
+  loadPostHooks: LoadStateDictPostHook[];
 }
+
+/**
+ * `hook(module, incompatibleKeys)` after loadStateDict has loaded `module` and its children:
+ * it may remove keys from the two lists (so a strict load does not raise for them).
+ */
+export type LoadStateDictPostHook = (module: Module, incompatibleKeys: IncompatibleKeys) => void;
 
 /** Hooks run by every module's call (torch.nn.modules.module.register_module_*_hook). */
 const GLOBAL = {
@@ -443,6 +451,7 @@ export class Module {
         hooks: [],
         backwardHooks: [],
         isFullBackwardHook: null,
+        loadPostHooks: [],
       } satisfies Registry,
       enumerable: false,
       writable: false,
@@ -1142,6 +1151,15 @@ export class Module {
       for (const [name, child] of m._ownModules()) {
         if (child !== null) load(child, `${prefix}${name}.`);
       }
+      // PyTorch runs the post hooks with the lists as they stand after this module's subtree
+      const incompatible = { missingKeys, unexpectedKeys };
+      for (const hook of reg.loadPostHooks) {
+        const out = hook(m, incompatible) as unknown;
+        if (out !== undefined && out !== null)
+          throw assertionError(
+            "Hooks registered with ``register_load_state_dict_post_hook`` are notexpected to return new values, if incompatible_keys need to be modified,it should be done inplace.",
+          );
+      }
     };
     load(this, "");
     if (strict) {
@@ -1160,6 +1178,20 @@ export class Module {
       );
     }
     return { missingKeys, unexpectedKeys };
+  }
+
+  /**
+   * `hook(module, incompatibleKeys)` runs after loadStateDict has loaded this module (PyTorch's
+   * `register_load_state_dict_post_hook`); it may remove entries from the key lists in place.
+   * @example
+   * const m = new torch.nn.Linear(2, 2);
+   * m.registerLoadStateDictPostHook((_m, keys) => { keys.missingKeys.length = 0; });
+   * m.loadStateDict({}).missingKeys // []
+   */
+  registerLoadStateDictPostHook(hook: LoadStateDictPostHook): HookHandle {
+    const list = this[REG].loadPostHooks;
+    list.push(hook);
+    return { remove: () => removeFrom(list, hook) };
   }
 
   // -------------------------------------------------------------------------------------------
