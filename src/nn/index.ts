@@ -15,6 +15,7 @@ export {
   zeroGradOf,
   type StateDict,
   type IncompatibleKeys,
+  type LoadStateDictPostHook,
   type HookHandle,
   type ForwardHook,
   type ForwardPreHook,
