@@ -66,6 +66,7 @@ import { TORCH_INPLACE_FUNCTIONS } from "./inplace-functions.js";
 import { toDevice } from "../ops/webgpu.js";
 import { checkDeviceAvailable, parseDevice } from "../device.js";
 import { batchRuleFor } from "./batch-rules.js";
+import { autocastCall, autocastPolicy, autocastState } from "./autocast.js";
 
 setStack((ts, dim) => fn("stack")(ts, dim) as Tensor);
 
@@ -1033,9 +1034,16 @@ function buildOp(
   ): ((...args: unknown[]) => unknown) | null => {
     if (f === null) return null;
     const name = isInplace ? `${schema.name}_` : schema.name;
+    // Note [autocast dispatch]: an op with a cast policy (in-place forms have none) is cast
+    // first under CPU autocast, then comes back through `g` with autocast off
+    const policy = isInplace ? null : autocastPolicy(schema);
     // the common arities without an argument array: these run on every op call
     // Note [op tracing]: a running tracer takes the call when no vmap level runs
     const batched = (values: unknown[]): unknown => {
+      if (policy !== null && autocastState.cpu) {
+        const p = typeof policy === "function" ? policy(values) : policy;
+        if (p !== null) return autocastCall(p, g, values);
+      }
       const tracer = activeTracer();
       return tracer !== null
         ? tracer(name, schema, f, values)

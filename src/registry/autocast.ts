@@ -1,0 +1,329 @@
+/**
+ * Note [autocast dispatch]: automatic mixed precision as CPU-only PyTorch 1.13 has it
+ * (aten/src/ATen/autocast_mode.{h,cpp}). While CPU autocast is enabled, a registry op with a
+ * cast policy has its floating-point CPU arguments cast before it runs:
+ *
+ * - `lower_precision_fp`: to the autocast dtype (bfloat16), the matrix products and
+ *   convolutions (mm, bmm, addmm, linear, matmul, conv1d/2d/3d, ...);
+ * - `fp32`: to float32, the ops whose bfloat16 results lose too much (losses, linalg, fft,
+ *   prod, 3-d pooling, ...);
+ * - `promote`: to the widest floating type among the arguments, float32 winning over
+ *   bfloat16 (stack, index_copy).
+ *
+ * float64 arguments are never cast, nor are integer, complex or device tensors. The lists are
+ * PyTorch's AutocastCPU registrations, each op's policy read from what PyTorch 1.13 returns for
+ * float32 and bfloat16 inputs (scripts/fixtures/autocast_fx.py records both; conv_transpose*
+ * and prelu, lower precision in later releases, are float32 here). An op without a policy
+ * runs on its arguments as they are.
+ *
+ * The casts are `Tensor.to(dtype)` calls, so autograd records a ToCopyBackward0 node between
+ * each cast input and the op, and gradients reach float32 leaves in float32. As PyTorch's
+ * `ExcludeDispatchKeyGuard`, autocast is off while a policy op casts and runs: the ops it calls
+ * internally compute in the dtype it was given. A cast of a float32 leaf that requires grad to
+ * the lower dtype is cached until the outermost autocast region exits (`cacheEnabled`), so a
+ * weight used by several ops is cast, and recorded, once per region.
+ *
+ * Cost when autocast is off: the hook rides on the check every op call already makes for vmap
+ * (Note [batched tensors]): an enabled region counts as one more level in `vmapState.depth`,
+ * so the plain path is unchanged.
+ */
+import { Tensor } from "../tensor.js";
+import { bfloat16, float16, float32, float64, type DType } from "../dtype.js";
+import { DeviceArray } from "../backend/webgpu.js";
+import { runtimeError } from "../errors.js";
+import { vmapState } from "./batching.js";
+import type { Schema } from "./schema.js";
+
+/** An op's autocast cast policy (PyTorch's CastPolicy, the CPU ones). */
+export type CastPolicy = "lower_precision_fp" | "fp32" | "promote";
+
+/**
+ * The thread-local autocast state of PyTorch (one JavaScript thread): whether CPU autocast is
+ * on (false also while a policy op runs, Note [autocast dispatch]), its dtype, the GPU flag
+ * and dtype (settable, never used: no CUDA), the cast cache switch and the nesting of regions.
+ */
+export const autocastState = {
+  cpu: false,
+  cpuDtype: bfloat16 as DType,
+  gpu: false,
+  gpuDtype: float16 as DType,
+  cacheEnabled: true,
+  nesting: 0,
+};
+
+/** Whether the enabled CPU autocast counts in vmapState.depth (Note [autocast dispatch]). */
+let counted = false;
+
+/** Casts of float32 leaves requiring grad to the lower dtype, by source tensor. */
+const cache = new Map<Tensor, Tensor>();
+
+const LOWER = [
+  "conv1d",
+  "conv1d.padding",
+  "conv2d",
+  "conv2d.padding",
+  "conv3d",
+  "conv3d.padding",
+  "bmm",
+  "mm",
+  "baddbmm",
+  "addmm",
+  "addbmm",
+  "linear",
+  "_convolution.deprecated",
+  "matmul",
+  "conv_tbc",
+];
+
+const FP32 = [
+  "conv_transpose1d",
+  "conv_transpose2d.input",
+  "conv_transpose3d.input",
+  "avg_pool3d",
+  "binary_cross_entropy",
+  "grid_sampler",
+  "polar",
+  "prod",
+  "prod.dim_int",
+  "prod.dim_Dimname",
+  "quantile",
+  "quantile.scalar",
+  "nanquantile",
+  "nanquantile.scalar",
+  "stft",
+  "stft.center",
+  "cdist",
+  "grid_sampler_2d",
+  "_grid_sampler_2d_cpu_fallback",
+  "grid_sampler_3d",
+  "trace",
+  "view_as_complex",
+  "cholesky",
+  "cholesky_inverse",
+  "cholesky_solve",
+  "inverse",
+  "lu_solve",
+  "orgqr",
+  "ormqr",
+  "pinverse",
+  "max_pool3d",
+  "max_unpool2d",
+  "max_unpool3d",
+  "adaptive_avg_pool3d",
+  "reflection_pad1d",
+  "reflection_pad2d",
+  "replication_pad1d",
+  "replication_pad2d",
+  "replication_pad3d",
+  "mse_loss",
+  "cosine_embedding_loss",
+  "nll_loss",
+  "nll_loss2d",
+  "hinge_embedding_loss",
+  "poisson_nll_loss",
+  "smooth_l1_loss",
+  "cross_entropy_loss",
+  "l1_loss",
+  "huber_loss",
+  "margin_ranking_loss",
+  "soft_margin_loss",
+  "triplet_margin_loss",
+  "multi_margin_loss",
+  "ctc_loss.IntList",
+  "ctc_loss.Tensor",
+  "kl_div",
+  "multilabel_margin_loss",
+  "binary_cross_entropy_with_logits",
+  "fft_fft",
+  "fft_ifft",
+  "fft_fft2",
+  "fft_ifft2",
+  "fft_fftn",
+  "fft_ifftn",
+  "fft_rfft",
+  "fft_irfft",
+  "fft_rfft2",
+  "fft_irfft2",
+  "fft_rfftn",
+  "fft_irfftn",
+  "fft_hfft",
+  "fft_ihfft",
+  "linalg_cond",
+  "linalg_cond.p_str",
+  "linalg_matrix_rank",
+  "linalg_matrix_rank.tol_tensor",
+  "linalg_matrix_rank.atol_rtol_tensor",
+  "linalg_matrix_rank.atol_rtol_float",
+  "linalg_solve",
+  "linalg_cholesky",
+  "linalg_svdvals",
+  "linalg_eigvals",
+  "linalg_eigvalsh",
+  "linalg_inv",
+  "linalg_householder_product",
+  "linalg_tensorinv",
+  "linalg_tensorsolve",
+  "fake_quantize_per_tensor_affine",
+  "geqrf",
+  "_lu_with_info",
+  "qr",
+  "svd",
+  "symeig",
+  "triangular_solve",
+  "fractional_max_pool2d",
+  "fractional_max_pool3d",
+  "adaptive_max_pool3d",
+  "multilabel_margin_loss_forward",
+  "linalg_qr",
+  "linalg_cholesky_ex",
+  "linalg_svd",
+  "linalg_eig",
+  "linalg_eigh",
+  "linalg_lstsq",
+  "linalg_inv_ex",
+  "linalg_matrix_norm",
+  "linalg_matrix_norm.str_ord",
+];
+
+// aten::cat is registered too, but in 1.13 its kernel casts nothing (cat promotes by itself,
+// recording no ToCopyBackward0; test/fixtures/autocast.json's cat_mixed), so it has no policy
+const PROMOTE = ["stack", "index_copy", "index_copy.dimname"];
+
+/**
+ * tensorgrad ops that are not AutocastCPU registrations, with the policy that gives PyTorch's
+ * result dtypes: Python functions of PyTorch calling a registered op first (F.cross_entropy
+ * is aten::cross_entropy_loss, F.ctc_loss aten::ctc_loss, F.grid_sample aten::grid_sampler,
+ * torch.lu aten::_lu_with_info, F.max_unpool1d aten::max_unpool2d, torch.istft
+ * aten::fft_irfft), and PyTorch composites whose result comes from a lower-precision op
+ * (tensordot and inner end in mm, linalg.pinv in matmul), which are single ops here.
+ */
+const TENSORGRAD_FP32 = ["cross_entropy", "ctc_loss", "grid_sample", "lu", "max_unpool1d", "istft"];
+const TENSORGRAD_LOWER = [
+  "tensordot",
+  "inner",
+  "linalg_pinv",
+  "linalg_pinv.atol_rtol_tensor",
+  "linalg_pinv.atol_rtol_float",
+  "linalg_pinv.rcond_tensor",
+];
+
+/** Every op with a policy, by `name` or `name.overload` as the registry's schemas spell them. */
+export const AUTOCAST_CPU_POLICY: ReadonlyMap<string, CastPolicy> = new Map<string, CastPolicy>([
+  ...LOWER.map((k): [string, CastPolicy] => [k, "lower_precision_fp"]),
+  ...FP32.map((k): [string, CastPolicy] => [k, "fp32"]),
+  ...PROMOTE.map((k): [string, CastPolicy] => [k, "promote"]),
+  ...TENSORGRAD_FP32.map((k): [string, CastPolicy] => [k, "fp32"]),
+  ...TENSORGRAD_LOWER.map((k): [string, CastPolicy] => [k, "lower_precision_fp"]),
+]);
+
+/** The keys of AUTOCAST_CPU_POLICY that are tensorgrad's forms, not PyTorch registrations. */
+export const TENSORGRAD_FORMS: ReadonlySet<string> = new Set([
+  ...TENSORGRAD_FP32,
+  ...TENSORGRAD_LOWER,
+]);
+
+/** A policy that depends on the call's arguments (null: none for this call). */
+export type ArgPolicy = (values: readonly unknown[]) => CastPolicy | null;
+
+/**
+ * F.pad (input, pad, mode, value) is a Python function of PyTorch: its reflect and replicate
+ * modes call the registered reflection_pad* and replication_pad* (fp32), the others
+ * constant_pad_nd or a circular composition (no policy).
+ */
+const padPolicy: ArgPolicy = (values) =>
+  values[2] === "reflect" || values[2] === "replicate" ? "fp32" : null;
+
+/** An overload's CPU autocast policy; null: it runs on its arguments as they are. */
+export function autocastPolicy(schema: Schema): CastPolicy | ArgPolicy | null {
+  const k = schema.overload === "" ? schema.name : `${schema.name}.${schema.overload}`;
+  if (k === "pad") return padPolicy;
+  return AUTOCAST_CPU_POLICY.get(k) ?? null;
+}
+
+/** Turn CPU autocast on or off, keeping its share of vmapState.depth. */
+export function writeCpuEnabled(flag: boolean): void {
+  autocastState.cpu = flag;
+  if (flag !== counted) {
+    counted = flag;
+    const d = flag ? 1 : -1;
+    vmapState.autocast += d;
+    vmapState.depth += d;
+  }
+}
+
+/** Drop every cached cast (torch.clear_autocast_cache). */
+export function clearCastCache(): void {
+  cache.clear();
+}
+
+/** PyTorch's is_autocast_eligible for the CPU, without float64 (is_eligible). */
+function eligible(t: Tensor): boolean {
+  return t.dtype.isFloatingPoint && t.dtype !== float64 && !(t.typedArray instanceof DeviceArray);
+}
+
+/** PyTorch's cached_cast: an eligible tensor (or each of a list) in `to`. */
+function cachedCast(to: DType, v: unknown): unknown {
+  if (v instanceof Tensor) {
+    if (!eligible(v) || v.dtype === to) return v;
+    const cacheable =
+      to === autocastState.cpuDtype &&
+      v.dtype === float32 &&
+      v.requiresGrad &&
+      v.isLeaf &&
+      v._base === null &&
+      autocastState.cacheEnabled;
+    if (!cacheable) return v.to(to);
+    let c = cache.get(v);
+    if (c === undefined) cache.set(v, (c = v.to(to)));
+    return c;
+  }
+  if (Array.isArray(v) && v.some((x) => x instanceof Tensor))
+    return v.map((x) => cachedCast(to, x));
+  return v;
+}
+
+/**
+ * PyTorch's promote_type: the lower dtype, widened by each eligible argument (float64 ones
+ * ignored; float32 wins over the lower dtype; another half type is an error, as prioritize's).
+ */
+function promoteType(values: readonly unknown[]): DType {
+  const lower = autocastState.cpuDtype;
+  let current = lower;
+  const see = (t: unknown): void => {
+    if (!(t instanceof Tensor) || !eligible(t)) return;
+    const next = t.dtype;
+    if (current === float32 || next === float32) current = float32;
+    else if (current !== lower || next !== lower)
+      throw runtimeError("Unexpected floating ScalarType in at::autocast::prioritize");
+  };
+  for (const v of values) {
+    if (Array.isArray(v)) v.forEach(see);
+    else see(v);
+  }
+  return current;
+}
+
+/**
+ * A policy op's call under CPU autocast (Note [autocast dispatch]): its arguments cast, then
+ * `forward` (the op's own wrapper: vmap and tracing still see the call), with autocast off
+ * for both, as PyTorch's ExcludeDispatchKeyGuard.
+ */
+export function autocastCall(
+  policy: CastPolicy,
+  forward: (...values: unknown[]) => unknown,
+  values: readonly unknown[],
+): unknown {
+  const to =
+    policy === "fp32"
+      ? float32
+      : policy === "lower_precision_fp"
+        ? autocastState.cpuDtype
+        : promoteType(values);
+  autocastState.cpu = false;
+  try {
+    const cast = values.map((v) => cachedCast(to, v));
+    return forward(...cast);
+  } finally {
+    autocastState.cpu = true;
+  }
+}
