@@ -81,7 +81,15 @@ interface ScalerRec {
   after_set: number[];
   step_closure: { calls: number; result: number };
 }
+interface ModuleRec {
+  name: string;
+  state: Record<string, TRec>;
+  inputs: TRec[];
+  outputs: (TRec & { grad_fn: string | null })[];
+  grads: Record<string, TRec | null>;
+}
 interface Fixture {
+  modules: ModuleRec[];
   registrations: string[];
   policy: PolicyRec[];
   cases: CaseRec[];
@@ -208,17 +216,24 @@ function graphOf(node: Node | null, depth = 3): Graph {
   return [node.name(), depth > 0 ? kids.map((n) => graphOf(n, depth - 1)) : []];
 }
 
-function checkValues(t: Tensor, r: TRec, what: string, grad: boolean): void {
+/**
+ * Values within bfloat16's tolerance (a float32 result computed from bfloat16 ones too), or,
+ * with `exact`, the tolerance of their own dtype (a computation autocast must not touch).
+ */
+function checkValues(t: Tensor, r: TRec, what: string, grad: boolean, exact = false): void {
   assert.deepEqual(t.shape, r.shape, `${what}: shape`);
   assert.equal(t.dtype.name, r.dtype, `${what}: dtype`);
-  // bfloat16 results: bfloat16's tolerance (a float32 result computed from bfloat16 ones too)
-  const { rtol, atol } = tolerance("bfloat16", grad);
+  const { rtol, atol } = exact ? tolerance(r.dtype, grad) : tolerance("bfloat16", grad);
   const got = flat(t);
   const want = (r.values as number[]).map(Number);
+  const slack = exact ? 1 : 100;
   got.forEach((x, i) =>
-    assert.ok(close(x, want[i], rtol, atol * 100), `${what}[${i}]: ${x} vs ${want[i]}`),
+    assert.ok(close(x, want[i], rtol, atol * slack), `${what}[${i}]: ${x} vs ${want[i]}`),
   );
 }
+
+/** Cases that compute in their inputs' dtype under autocast: compared at that dtype's tolerance. */
+const EXACT = new Set(["mm_out", "addmm_inplace", "disabled_inner", "mm_float64", "mm_int"]);
 
 /**
  * Cases whose graph differs from PyTorch's outside autocast too (their values, dtypes, nodes
@@ -248,7 +263,7 @@ describe("autocast: calls under torch.autocast('cpu') (values, graph, gradients)
       const out = torch.autocast("cpu", () => call(...ts));
       assert.equal(torch.isAutocastCpuEnabled(), false);
       assert.equal(vmapState.depth, 0);
-      checkValues(out, c.out!, "out", false);
+      checkValues(out, c.out!, "out", false, EXACT.has(c.name));
       assert.equal(out.gradFn?.name() ?? null, c.out!.grad_fn);
       if (!(c.name in KNOWN_GRAPH)) assert.deepEqual(graphOf(out.gradFn), c.graph);
       if (c.grads == null) return;
@@ -262,7 +277,7 @@ describe("autocast: calls under torch.autocast('cpu') (values, graph, gradients)
         if (g === null) return;
         const got = grads[k++];
         assert.ok(got !== null, `grad ${i}`);
-        checkValues(got, g, `grad ${i}`, true);
+        checkValues(got, g, `grad ${i}`, true, EXACT.has(c.name));
       });
     });
   }
@@ -291,6 +306,8 @@ const CASE_CALLS: Record<string, (...t: Tensor[]) => Tensor> = {
   cat_bf16_f16: (a, b) => torch.cat([a, b]),
   stack_bf16_f16: (a, b) => torch.stack([a, b]),
   mm_int: (a, b) => torch.mm(a, b),
+  mm_out: (a, b) => torch.mm(a, b, { out: torch.empty(2, 2) }),
+  addmm_inplace: (c, a, b) => c.clone().addmm_(a, b),
   relu_after_mm: (a, b) => torch.relu(a.matmul(b)),
   add_mixed: (a, b) => torch.mm(a, b.t()).add(a.index(torch.slice(), torch.slice(null, 2))),
   disabled_inner: (a, b) => torch.autocast("cpu", { enabled: false }, () => torch.mm(a, b)),
@@ -298,6 +315,79 @@ const CASE_CALLS: Record<string, (...t: Tensor[]) => Tensor> = {
   mlp: (x, w1, b1, w2) =>
     F.mseLoss(F.linear(torch.relu(F.linear(x, w1, b1)), w2), torch.zeros(3, 2)),
 };
+
+// ---------------------------------------------------------------------------------------------
+
+const nn = torch.nn;
+/** A module's call with the fixture's inputs (each module's own signature, bound loosely). */
+type Callable = torch.nn.Module & { call(...xs: never[]): unknown };
+const MODULES: Record<string, () => Callable> = {
+  linear: () => new nn.Linear(4, 3),
+  conv2d: () => new nn.Conv2d(2, 3, 3, { padding: 1 }),
+  conv_transpose2d: () => new nn.ConvTranspose2d(2, 3, 3),
+  conv_transpose2d_bf16: () => new nn.ConvTranspose2d(2, 3, 3),
+  rnn: () => new nn.RNN(4, 3),
+  rnn_relu_2layers: () => new nn.RNN(4, 3, 2, { nonlinearity: "relu" }),
+  lstm: () => new nn.LSTM(4, 3, { batchFirst: true }),
+  gru: () => new nn.GRU(4, 3),
+  rnn_cell: () => new nn.RNNCell(4, 3),
+  gru_cell: () => new nn.GRUCell(4, 3),
+  lstm_cell: () => new nn.LSTMCell(4, 3),
+  mha: () => new nn.MultiheadAttention(4, 2),
+  transformer_encoder_layer: () => new nn.TransformerEncoderLayer(4, 2, 8, { dropout: 0 }),
+  embedding: () => new nn.Embedding(5, 4),
+  bilinear: () => new nn.Bilinear(2, 3, 4),
+  mlp: () =>
+    new nn.Sequential(
+      new nn.Linear(4, 8),
+      new nn.ReLU(),
+      new nn.Linear(8, 2),
+      new nn.LogSoftmax(1),
+    ),
+};
+
+/** Output nodes that differ from PyTorch's outside autocast too (the values still compare). */
+const KNOWN_NODES: Record<string, string> = {};
+
+function flatOutputs(v: unknown): Tensor[] {
+  if (v instanceof Tensor) return [v];
+  if (Array.isArray(v)) return v.flatMap(flatOutputs);
+  return [];
+}
+
+describe("autocast: nn modules under torch.autocast('cpu')", () => {
+  for (const r of fx.modules) {
+    it(r.name, () => {
+      const m = MODULES[r.name]();
+      const state = Object.fromEntries(Object.entries(r.state).map(([k, v]) => [k, makeTensor(v)]));
+      m.loadStateDict(state);
+      const xs = r.inputs.map(makeTensor);
+      const call = m.call.bind(m) as (...a: Tensor[]) => unknown;
+      const outs = flatOutputs(torch.autocast("cpu", () => call(...xs)));
+      assert.equal(outs.length, r.outputs.length);
+      outs.forEach((t, i) => {
+        checkValues(t, r.outputs[i], `output ${i}`, true);
+        if (!(r.name in KNOWN_NODES))
+          assert.equal(t.gradFn?.name() ?? null, r.outputs[i].grad_fn, `output ${i} node`);
+      });
+      const diff = outs.filter((t) => t.requiresGrad);
+      if (diff.length === 0) return;
+      const loss = diff.map((t) => t.float().sum()).reduce((a, b) => a.add(b));
+      const named = [...m.namedParameters()];
+      const grads = torch.autograd.grad(
+        [loss],
+        named.map(([, p]) => p),
+        { allowUnused: true },
+      );
+      named.forEach(([k], i) => {
+        const want = r.grads[k];
+        const got = grads[i];
+        if (want === null) assert.equal(got, null, k);
+        else checkValues(got!, want, `grad ${k}`, true);
+      });
+    });
+  }
+});
 
 // ---------------------------------------------------------------------------------------------
 

@@ -10,7 +10,8 @@
  * - `promote`: to the widest floating type among the arguments, float32 winning over
  *   bfloat16 (stack, index_copy).
  *
- * float64 arguments are never cast, nor are integer, complex or device tensors. The lists are
+ * float64 arguments are never cast, nor are integer, complex or device tensors. In-place and
+ * out= forms are not cast either (PyTorch registers no autocast kernel for them). The lists are
  * PyTorch's AutocastCPU registrations, each op's policy read from what PyTorch 1.13 returns for
  * float32 and bfloat16 inputs (scripts/fixtures/autocast_fx.py records both; conv_transpose*
  * and prelu, lower precision in later releases, are float32 here). An op without a policy
@@ -23,39 +24,22 @@
  * the lower dtype is cached until the outermost autocast region exits (`cacheEnabled`), so a
  * weight used by several ops is cast, and recorded, once per region.
  *
+ * Where tensorgrad composes a module from kernels called directly (nn.MultiheadAttention's
+ * projections, the recurrent cells' at::linear, nn.ConvTranspose*), `autocastArgs` casts what
+ * PyTorch's op would, or the composition calls the registry's op while autocast is on.
+ *
  * Cost when autocast is off: the hook rides on the check every op call already makes for vmap
  * (Note [batched tensors]): an enabled region counts as one more level in `vmapState.depth`,
  * so the plain path is unchanged.
  */
-import { Tensor } from "../tensor.js";
-import { bfloat16, float16, float32, float64, type DType } from "../dtype.js";
-import { DeviceArray } from "../backend/webgpu.js";
-import { runtimeError } from "../errors.js";
+import { autocastState, castArgs, type CastPolicy } from "../ops/autocast.js";
 import { vmapState } from "./batching.js";
 import type { Schema } from "./schema.js";
 
-/** An op's autocast cast policy (PyTorch's CastPolicy, the CPU ones). */
-export type CastPolicy = "lower_precision_fp" | "fp32" | "promote";
-
-/**
- * The thread-local autocast state of PyTorch (one JavaScript thread): whether CPU autocast is
- * on (false also while a policy op runs, Note [autocast dispatch]), its dtype, the GPU flag
- * and dtype (settable, never used: no CUDA), the cast cache switch and the nesting of regions.
- */
-export const autocastState = {
-  cpu: false,
-  cpuDtype: bfloat16 as DType,
-  gpu: false,
-  gpuDtype: float16 as DType,
-  cacheEnabled: true,
-  nesting: 0,
-};
+export { autocastArgs, autocastState, clearCastCache, type CastPolicy } from "../ops/autocast.js";
 
 /** Whether the enabled CPU autocast counts in vmapState.depth (Note [autocast dispatch]). */
 let counted = false;
-
-/** Casts of float32 leaves requiring grad to the lower dtype, by source tensor. */
-const cache = new Map<Tensor, Tensor>();
 
 const LOWER = [
   "conv1d",
@@ -251,56 +235,15 @@ export function writeCpuEnabled(flag: boolean): void {
   }
 }
 
-/** Drop every cached cast (torch.clear_autocast_cache). */
-export function clearCastCache(): void {
-  cache.clear();
-}
-
-/** PyTorch's is_autocast_eligible for the CPU, without float64 (is_eligible). */
-function eligible(t: Tensor): boolean {
-  return t.dtype.isFloatingPoint && t.dtype !== float64 && !(t.typedArray instanceof DeviceArray);
-}
-
-/** PyTorch's cached_cast: an eligible tensor (or each of a list) in `to`. */
-function cachedCast(to: DType, v: unknown): unknown {
-  if (v instanceof Tensor) {
-    if (!eligible(v) || v.dtype === to) return v;
-    const cacheable =
-      to === autocastState.cpuDtype &&
-      v.dtype === float32 &&
-      v.requiresGrad &&
-      v.isLeaf &&
-      v._base === null &&
-      autocastState.cacheEnabled;
-    if (!cacheable) return v.to(to);
-    let c = cache.get(v);
-    if (c === undefined) cache.set(v, (c = v.to(to)));
-    return c;
+/** Run `fn` with CPU autocast off (an op's out= form, which PyTorch does not autocast). */
+export function outsideAutocast<T>(fn: () => T): T {
+  const prev = autocastState.cpu;
+  autocastState.cpu = false;
+  try {
+    return fn();
+  } finally {
+    autocastState.cpu = prev;
   }
-  if (Array.isArray(v) && v.some((x) => x instanceof Tensor))
-    return v.map((x) => cachedCast(to, x));
-  return v;
-}
-
-/**
- * PyTorch's promote_type: the lower dtype, widened by each eligible argument (float64 ones
- * ignored; float32 wins over the lower dtype; another half type is an error, as prioritize's).
- */
-function promoteType(values: readonly unknown[]): DType {
-  const lower = autocastState.cpuDtype;
-  let current = lower;
-  const see = (t: unknown): void => {
-    if (!(t instanceof Tensor) || !eligible(t)) return;
-    const next = t.dtype;
-    if (current === float32 || next === float32) current = float32;
-    else if (current !== lower || next !== lower)
-      throw runtimeError("Unexpected floating ScalarType in at::autocast::prioritize");
-  };
-  for (const v of values) {
-    if (Array.isArray(v)) v.forEach(see);
-    else see(v);
-  }
-  return current;
 }
 
 /**
@@ -313,16 +256,9 @@ export function autocastCall(
   forward: (...values: unknown[]) => unknown,
   values: readonly unknown[],
 ): unknown {
-  const to =
-    policy === "fp32"
-      ? float32
-      : policy === "lower_precision_fp"
-        ? autocastState.cpuDtype
-        : promoteType(values);
   autocastState.cpu = false;
   try {
-    const cast = values.map((v) => cachedCast(to, v));
-    return forward(...cast);
+    return forward(...castArgs(policy, values));
   } finally {
     autocastState.cpu = true;
   }
