@@ -11,8 +11,21 @@ import type { Tensor } from "./tensor.js";
 import { autocastState, clearCastCache, writeCpuEnabled } from "./registry/autocast.js";
 import type { ModeGuard } from "./autograd/grad-mode.js";
 
+/** The warnings given so far: Python's default filter shows each once (one call site each). */
+const warned = new Set<string>();
+
 function warn(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
   console.warn(`UserWarning: ${message}`);
+}
+
+/**
+ * @internal Forget the warnings given (tests check each case's warnings, as the fixture's
+ * `warnings.simplefilter("always")` shows them).
+ */
+export function resetAmpWarnings(): void {
+  warned.clear();
 }
 
 /**
@@ -556,6 +569,89 @@ export class GradScaler {
   }
 }
 
+/** `customFwd`'s options (PyTorch's keyword argument, camelCased). */
+export interface CustomFwdOptions {
+  /** the dtype CUDA tensors are cast to when forward runs under CUDA autocast (no CUDA here) */
+  castInputs?: DType | null;
+}
+
+/** A custom Function's `forward` or `backward`: `ctx` first. */
+export type CtxFunction<A extends unknown[], R> = (ctx: object, ...args: A) => R;
+
+const fwdUsedAutocast = "_fwdUsedAutocast";
+
+function decorateFwd<A extends unknown[], R>(
+  fwd: CtxFunction<A, R>,
+  castInputs: DType | null,
+): CtxFunction<A, R> {
+  return (ctx: object, ...args: A): R => {
+    const c = ctx as Record<string, unknown>;
+    if (castInputs === null) {
+      c[fwdUsedAutocast] = isAutocastEnabled();
+      return fwd(ctx, ...args);
+    }
+    const on = isAutocastEnabled();
+    c[fwdUsedAutocast] = false;
+    // PyTorch casts the CUDA floating tensors to castInputs here: there are none
+    if (on) return cudaAutocast({ enabled: false }, () => fwd(ctx, ...args));
+    return fwd(ctx, ...args);
+  };
+}
+
+/**
+ * torch.cuda.amp.custom_fwd(fwd, cast_inputs=None): a custom Function's forward that records
+ * on `ctx._fwdUsedAutocast` whether CUDA autocast was on (so `customBwd` runs backward in the
+ * same state); with `castInputs`, forward runs with CUDA autocast off. Without CUDA the flag is
+ * `torch.isAutocastEnabled()`, false unless set. Called with options only, it returns the
+ * decorator.
+ * @example
+ * class Double extends torch.autograd.Function {
+ *   static forward = torch.cuda.amp.customFwd((ctx: object, x: torch.Tensor) => x.mul(2));
+ *   static backward = torch.cuda.amp.customBwd((ctx: object, g: torch.Tensor) => g.mul(2));
+ * }
+ * const x = torch.ones(2, { requiresGrad: true });
+ * Double.apply(x).sum().backward(); // x.grad: tensor([2., 2.])
+ */
+function customFwd<A extends unknown[], R>(
+  fwd: CtxFunction<A, R>,
+  opts?: CustomFwdOptions,
+): CtxFunction<A, R>;
+function customFwd(
+  opts: CustomFwdOptions,
+): <A extends unknown[], R>(fwd: CtxFunction<A, R>) => CtxFunction<A, R>;
+function customFwd<A extends unknown[], R>(
+  fwd: CtxFunction<A, R> | CustomFwdOptions,
+  opts: CustomFwdOptions = {},
+): unknown {
+  if (typeof fwd !== "function") {
+    const castInputs = fwd.castInputs ?? null;
+    return <B extends unknown[], S>(f: CtxFunction<B, S>) => decorateFwd(f, castInputs);
+  }
+  return decorateFwd(fwd, opts.castInputs ?? null);
+}
+
+/**
+ * torch.cuda.amp.custom_bwd(bwd): a custom Function's backward run in the CUDA autocast state
+ * its forward recorded (`torch.cuda.amp.autocast(ctx._fwdUsedAutocast)`: without CUDA, a
+ * forward that saw the flag on makes backward warn and run without it).
+ * @example
+ * class Neg extends torch.autograd.Function {
+ *   static forward = torch.cuda.amp.customFwd((ctx: object, x: torch.Tensor) => x.neg());
+ *   static backward = torch.cuda.amp.customBwd((ctx: object, g: torch.Tensor) => g.neg());
+ * }
+ * Neg.apply(torch.ones(1, { requiresGrad: true })).sum().backward();
+ */
+function customBwd<A extends unknown[], R>(bwd: CtxFunction<A, R>): CtxFunction<A, R> {
+  return (ctx: object, ...args: A): R => {
+    const used = (ctx as Record<string, unknown>)[fwdUsedAutocast];
+    if (used === undefined)
+      throw attributeError(
+        `'${ctx.constructor.name}' object has no attribute '_fwd_used_autocast'`,
+      );
+    return cudaAutocast({ enabled: Boolean(used) }, () => bwd(ctx, ...args));
+  };
+}
+
 /**
  * torch.cpu.amp: `autocast` for CPU regions.
  * @example torch.cpu.amp.autocast({ enabled: false }, () => torch.isAutocastCpuEnabled()) // false
@@ -585,4 +681,14 @@ export const cudaAmp = {
    * @example new torch.cuda.amp.GradScaler({ enabled: false }).scale(torch.ones(1))
    */
   GradScaler,
+  /**
+   * torch.cuda.amp.custom_fwd: see `customBwd`.
+   * @example const fwd = torch.cuda.amp.customFwd((ctx, x) => x.mul(2));
+   */
+  customFwd,
+  /**
+   * torch.cuda.amp.custom_bwd: backward in the CUDA autocast state of forward.
+   * @example const bwd = torch.cuda.amp.customBwd((ctx, g) => g.mul(2));
+   */
+  customBwd,
 };

@@ -445,6 +445,8 @@ export {
   type GradScalerOptions,
   type Steppable,
   type AutocastArg,
+  type CustomFwdOptions,
+  type CtxFunction,
 } from "./amp.js";
 import { cpuAmp } from "./amp.js";
 /**

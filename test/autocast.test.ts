@@ -13,6 +13,7 @@ import { Tensor, type DType } from "../src/index.js";
 import type { Node } from "../src/autograd/node.js";
 import { AUTOCAST_CPU_POLICY, TENSORGRAD_FORMS } from "../src/registry/autocast.js";
 import { vmapState } from "../src/registry/batching.js";
+import { resetAmpWarnings } from "../src/amp.js";
 
 import { readFixture, type Err } from "./helpers/fixtures.js";
 import {
@@ -88,7 +89,28 @@ interface ModuleRec {
   outputs: (TRec & { grad_fn: string | null })[];
   grads: Record<string, TRec | null>;
 }
+interface CustomRec {
+  name: string;
+  cast_inputs: string | null;
+  gpu_flag: boolean;
+  used: boolean;
+  fwd_seen: boolean;
+  bwd_seen: boolean;
+  warnings: string[];
+  grad: number[];
+}
+interface TrainingRec {
+  init: Record<string, TRec>;
+  x: TRec;
+  y: number[];
+  warnings: string[];
+  losses: number[];
+  dtypes: string[][];
+  final: Record<string, TRec>;
+}
 interface Fixture {
+  custom: CustomRec[];
+  training: TrainingRec;
   modules: ModuleRec[];
   registrations: string[];
   policy: PolicyRec[];
@@ -103,6 +125,7 @@ const fx = readFixture<Fixture>("autocast.json");
 /** console.warn's messages while fn runs (the "UserWarning: " prefix dropped). */
 function warnings<T>(fn: () => T): { result?: T; error?: unknown; warned: string[] } {
   const warned: string[] = [];
+  resetAmpWarnings(); // the fixture shows every warning (simplefilter("always"))
   const orig = console.warn;
   console.warn = (...a: unknown[]) => void warned.push(String(a[0]).replace(/^UserWarning: /, ""));
   try {
@@ -613,4 +636,96 @@ describe("torch.cuda.amp.GradScaler without CUDA", () => {
       assert.equal((out as Tensor).item(), r.step_closure.result);
     });
   }
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe("torch.cuda.amp.customFwd / customBwd without CUDA", () => {
+  for (const r of fx.custom) {
+    it(r.name, () => {
+      const seen: Record<string, boolean> = {};
+      const castInputs = r.cast_inputs === null ? null : dtypeByName(r.cast_inputs);
+      const fwd = (_ctx: object, x: Tensor): Tensor => {
+        seen.fwd = torch.isAutocastEnabled();
+        return x.mul(2);
+      };
+      let ctxSeen: Record<string, unknown> = {};
+      class Double extends torch.autograd.Function {
+        static override forward =
+          castInputs === null
+            ? torch.cuda.amp.customFwd(fwd)
+            : torch.cuda.amp.customFwd({ castInputs })(fwd);
+        static override backward = torch.cuda.amp.customBwd((ctx: object, g: Tensor) => {
+          seen.bwd = torch.isAutocastEnabled();
+          ctxSeen = ctx as Record<string, unknown>;
+          return g.mul(2);
+        });
+      }
+      const x = torch.tensor([1.0, 2.0], { requiresGrad: true });
+      const w = warnings(() => {
+        torch.setAutocastEnabled(r.gpu_flag);
+        const y = Double.apply(x) as Tensor;
+        torch.setAutocastEnabled(false);
+        y.sum().backward();
+      });
+      assert.equal(w.error, undefined);
+      assert.deepEqual(w.warned, r.warnings);
+      assert.equal(ctxSeen._fwdUsedAutocast, r.used);
+      assert.equal(seen.fwd, r.fwd_seen);
+      assert.equal(seen.bwd, r.bwd_seen);
+      assert.deepEqual(x.grad?.tolist(), r.grad);
+    });
+  }
+});
+
+describe("an AMP training loop (autocast + GradScaler + SGD) ported line by line", () => {
+  it("gives PyTorch's losses, dtypes and parameters", () => {
+    const t = fx.training;
+    const model = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 3));
+    model.loadStateDict(
+      Object.fromEntries(Object.entries(t.init).map(([k, v]) => [k, makeTensor(v)])),
+    );
+    const opt = new torch.optim.SGD(model.parameters(), { lr: 0.5, momentum: 0.9 });
+    const w = warnings(() => new torch.cuda.amp.GradScaler());
+    assert.deepEqual(w.warned, t.warnings);
+    const scaler = w.result!;
+    const x = makeTensor(t.x);
+    const y = torch.tensor(t.y, { dtype: torch.int64 });
+    const losses: number[] = [];
+    const dtypes: string[][] = [];
+    for (let i = 0; i < t.losses.length; i++) {
+      opt.zeroGrad();
+      const [out, loss] = torch.autocast("cpu", () => {
+        const o = model.call(x) as Tensor;
+        return [o, F.crossEntropy(o, y)] as const;
+      });
+      dtypes.push([String(out.dtype), String(loss.dtype)]);
+      scaler.scale(loss).backward();
+      scaler.step(opt);
+      scaler.update();
+      losses.push(loss.item() as number);
+    }
+    assert.deepEqual(dtypes, t.dtypes);
+    losses.forEach((l, i) =>
+      assert.ok(close(l, t.losses[i], 2e-2, 1e-3), `loss ${i}: ${l} vs ${t.losses[i]}`),
+    );
+    const final = model.stateDict();
+    for (const [k, r] of Object.entries(t.final)) checkValues(final[k] as Tensor, r, k, true);
+  });
+});
+
+it("a warning shows once, as Python's default filter shows it", () => {
+  resetAmpWarnings();
+  const warned: string[] = [];
+  const orig = console.warn;
+  console.warn = (m: unknown) => void warned.push(String(m));
+  try {
+    torch.cuda.amp.autocast(() => 0);
+    torch.cuda.amp.autocast(() => 0);
+    new torch.cuda.amp.GradScaler();
+    new torch.cuda.amp.GradScaler();
+  } finally {
+    console.warn = orig;
+  }
+  assert.equal(warned.length, 2);
 });
