@@ -243,10 +243,19 @@ function graphOf(node: Node | null, depth = 3): Graph {
  * Values within bfloat16's tolerance (a float32 result computed from bfloat16 ones too), or,
  * with `exact`, the tolerance of their own dtype (a computation autocast must not touch).
  */
-function checkValues(t: Tensor, r: TRec, what: string, grad: boolean, exact = false): void {
+function checkValues(
+  t: Tensor,
+  r: TRec,
+  what: string,
+  grad: boolean,
+  exact = false,
+  loose = 1,
+): void {
   assert.deepEqual(t.shape, r.shape, `${what}: shape`);
   assert.equal(t.dtype.name, r.dtype, `${what}: dtype`);
-  const { rtol, atol } = exact ? tolerance(r.dtype, grad) : tolerance("bfloat16", grad);
+  const tol = exact ? tolerance(r.dtype, grad) : tolerance("bfloat16", grad);
+  const rtol = tol.rtol * loose;
+  const atol = tol.atol;
   const got = flat(t);
   const want = (r.values as number[]).map(Number);
   const slack = exact ? 1 : 100;
@@ -254,6 +263,12 @@ function checkValues(t: Tensor, r: TRec, what: string, grad: boolean, exact = fa
     assert.ok(close(x, want[i], rtol, atol * slack), `${what}[${i}]: ${x} vs ${want[i]}`),
   );
 }
+
+/**
+ * PyTorch's bfloat16 baddbmm rounds inside its loop: its result differs from the float32 one
+ * rounded once (tensorgrad's, Note [half compute]) by up to 4 bfloat16 ulps.
+ */
+const LOOSE: Record<string, number> = { baddbmm: 4 };
 
 /** Cases that compute in their inputs' dtype under autocast: compared at that dtype's tolerance. */
 const EXACT = new Set(["mm_out", "addmm_inplace", "disabled_inner", "mm_float64", "mm_int"]);
@@ -286,7 +301,7 @@ describe("autocast: calls under torch.autocast('cpu') (values, graph, gradients)
       const out = torch.autocast("cpu", () => call(...ts));
       assert.equal(torch.isAutocastCpuEnabled(), false);
       assert.equal(vmapState.depth, 0);
-      checkValues(out, c.out!, "out", false, EXACT.has(c.name));
+      checkValues(out, c.out!, "out", false, EXACT.has(c.name), LOOSE[c.name] ?? 1);
       assert.equal(out.gradFn?.name() ?? null, c.out!.grad_fn);
       if (!(c.name in KNOWN_GRAPH)) assert.deepEqual(graphOf(out.gradFn), c.graph);
       if (c.grads == null) return;
@@ -300,7 +315,7 @@ describe("autocast: calls under torch.autocast('cpu') (values, graph, gradients)
         if (g === null) return;
         const got = grads[k++];
         assert.ok(got !== null, `grad ${i}`);
-        checkValues(got, g, `grad ${i}`, true, EXACT.has(c.name));
+        checkValues(got, g, `grad ${i}`, true, EXACT.has(c.name), LOOSE[c.name] ?? 1);
       });
     });
   }
@@ -329,6 +344,14 @@ const CASE_CALLS: Record<string, (...t: Tensor[]) => Tensor> = {
   cat_bf16_f16: (a, b) => torch.cat([a, b]),
   stack_bf16_f16: (a, b) => torch.stack([a, b]),
   mm_int: (a, b) => torch.mm(a, b),
+  baddbmm: (c, a, b) => torch.baddbmm(c, a, b, { beta: 0.5, alpha: 2.0 }),
+  addbmm: (c, a, b) => torch.addbmm(c, a, b),
+  conv3d: (x, w) => F.conv3d(x, w),
+  conv_tbc: (x, w, b) => torch.convTbc(x, w, b),
+  conv_transpose1d_bf16: (x, w) => F.convTranspose1d(x, w),
+  cdist_bf16: (a, b) => torch.cdist(a, b),
+  pad_reflect_bf16: (x) => F.pad(x, [1, 2], "reflect"),
+  pad_constant_bf16: (x) => F.pad(x, [1, 2]),
   mm_out: (a, b) => torch.mm(a, b, { out: torch.empty(2, 2) }),
   addmm_inplace: (c, a, b) => c.clone().addmm_(a, b),
   relu_after_mm: (a, b) => torch.relu(a.matmul(b)),
