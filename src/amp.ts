@@ -180,6 +180,8 @@ export class AutocastMode implements ModeGuard {
     let fast: DType;
     if (deviceType === "cuda") fast = autocastState.gpuDtype;
     else if (deviceType === "cpu") fast = autocastState.cpuDtype;
+    // PyTorch's xpu branch reads torch.xpu, which a CPU-only build lacks
+    else if (deviceType === "xpu") throw attributeError("module 'torch' has no attribute 'xpu'");
     else throw runtimeError("User specified autocast device_type must be 'cuda' or 'cpu'");
     let cache = autocastState.cacheEnabled;
     let enabled = opts.enabled ?? true;
