@@ -6,8 +6,9 @@
  * port line by line.
  */
 import { DType, bfloat16, float16 } from "./dtype.js";
-import { assertionError, attributeError, runtimeError } from "./errors.js";
+import { assertionError, attributeError, runtimeError, typeError } from "./errors.js";
 import type { Tensor } from "./tensor.js";
+import { pyTypeName } from "./ops/core.js";
 import { autocastState, clearCastCache, writeCpuEnabled } from "./registry/autocast.js";
 import type { ModeGuard } from "./autograd/grad-mode.js";
 
@@ -63,7 +64,8 @@ export function getAutocastCpuDtype(): DType {
  * @example torch.setAutocastCpuDtype(torch.bfloat16)
  */
 export function setAutocastCpuDtype(dtype: DType): void {
-  if (!(dtype instanceof DType)) throw new TypeError("dtype must be a torch.dtype");
+  if (!(dtype instanceof DType))
+    throw typeError(`dtype must be a torch.dtype (got ${pyTypeName(dtype)})`);
   if (dtype !== bfloat16)
     throw runtimeError("Currently, AutocastCPU only support Bfloat16 as the autocast_cpu_dtype");
   autocastState.cpuDtype = dtype;
@@ -98,7 +100,8 @@ export function getAutocastGpuDtype(): DType {
  * @example torch.setAutocastGpuDtype(torch.float16)
  */
 export function setAutocastGpuDtype(dtype: DType): void {
-  if (!(dtype instanceof DType)) throw new TypeError("dtype must be a torch.dtype");
+  if (!(dtype instanceof DType))
+    throw typeError(`dtype must be a torch.dtype (got ${pyTypeName(dtype)})`);
   autocastState.gpuDtype = dtype;
 }
 
@@ -289,32 +292,58 @@ export type AutocastArg = DType | boolean | null | undefined | AutocastOptions;
 
 const isFn = (v: unknown): v is Fn<unknown> => typeof v === "function";
 
-/** (dtype, enabled, cacheEnabled) positionally, or an options object last, into options. */
-function parseOptions(names: readonly (keyof AutocastOptions)[], args: unknown[]): AutocastOptions {
-  const opts: Record<string, unknown> = {};
+const isOptionsObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !(v instanceof DType) && !Array.isArray(v);
+
+const snake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/**
+ * Keyword arguments against a Python `__init__`'s (`qualname`), with CPython's errors for an
+ * unknown name or one given positionally too.
+ */
+function checkKeywords(
+  qualname: string,
+  names: readonly string[],
+  given: Record<string, unknown>,
+  positional: number,
+): void {
+  for (const k of Object.keys(given)) {
+    const at = names.indexOf(k);
+    if (at < 0) throw typeError(`${qualname}() got an unexpected keyword argument '${k}'`);
+    if (at < positional)
+      throw typeError(`${qualname}() got multiple values for argument '${snake(k)}'`);
+  }
+}
+
+/**
+ * (dtype, enabled, cacheEnabled) or (enabled, dtype, cacheEnabled) positionally, or an options
+ * object last, into options; `before` counts the positional parameters ahead of them in
+ * Python's `__init__` (self, and torch.autocast's device_type), for CPython's count error.
+ */
+function parseOptions(
+  names: readonly (keyof AutocastOptions)[],
+  args: unknown[],
+  before: number,
+): AutocastOptions {
   const last = args[args.length - 1];
-  const hasOpts =
-    typeof last === "object" && last !== null && !(last instanceof DType) && !Array.isArray(last);
+  const hasOpts = isOptionsObject(last);
   const positional = hasOpts ? args.slice(0, -1) : args;
   if (positional.length > names.length)
-    throw new TypeError(
-      `autocast takes at most ${names.length} arguments after the device (${positional.length} given)`,
+    throw typeError(
+      `autocast.__init__() takes from ${before} to ${before + names.length} positional arguments but ${before + positional.length} were given`,
     );
+  const opts: Record<string, unknown> = {};
   positional.forEach((v, i) => (opts[names[i]] = v));
   if (hasOpts) {
-    for (const [k, v] of Object.entries(last)) {
-      if (!(names as readonly string[]).includes(k))
-        throw new TypeError(`autocast() got an unexpected keyword argument '${k}'`);
-      if (k in opts) throw new TypeError(`autocast() got multiple values for argument '${k}'`);
-      opts[k] = v;
-    }
+    checkKeywords("autocast.__init__", names, last, positional.length);
+    Object.assign(opts, last);
   }
   return opts as AutocastOptions;
 }
 
 function autocastWith(device: string, names: readonly (keyof AutocastOptions)[], args: unknown[]) {
   const fn = args.length > 0 && isFn(args[args.length - 1]) ? args.pop() : undefined;
-  const mode = new AutocastMode(device, parseOptions(names, args));
+  const mode = new AutocastMode(device, parseOptions(names, args, 2));
   return fn === undefined ? mode.enter() : mode.run(fn as Fn<unknown>);
 }
 
@@ -379,7 +408,7 @@ function cudaAutocast(...args: unknown[]): unknown {
 
 function deviceAutocast(device: string, defaultDtype: DType, args: unknown[]): unknown {
   const fn = args.length > 0 && isFn(args[args.length - 1]) ? args.pop() : undefined;
-  const o = parseOptions(["enabled", "dtype", "cacheEnabled"], args);
+  const o = parseOptions(["enabled", "dtype", "cacheEnabled"], args, 1);
   const mode = new AutocastMode(device, {
     enabled: o.enabled ?? true,
     dtype: o.dtype ?? defaultDtype,
@@ -407,6 +436,14 @@ export interface GradScalerOptions {
   /** whether to scale (default true: warns and disables without CUDA) */
   enabled?: boolean;
 }
+
+const GRAD_SCALER_ARGS = [
+  "initScale",
+  "growthFactor",
+  "backoffFactor",
+  "growthInterval",
+  "enabled",
+] as const;
 
 /**
  * torch.cuda.amp.GradScaler(init_scale=2.**16, growth_factor=2.0, backoff_factor=0.5,
@@ -441,6 +478,17 @@ export class GradScaler {
     growthInterval = 2000,
     enabled = true,
   ) {
+    if (arguments.length > 5)
+      throw typeError(
+        `GradScaler.__init__() takes from 1 to 6 positional arguments but ${arguments.length + 1} were given`,
+      );
+    if (typeof initScale === "object")
+      checkKeywords(
+        "GradScaler.__init__",
+        GRAD_SCALER_ARGS,
+        initScale as Record<string, unknown>,
+        0,
+      );
     const o: GradScalerOptions =
       typeof initScale === "object"
         ? initScale

@@ -109,6 +109,7 @@ interface TrainingRec {
   final: Record<string, TRec>;
 }
 interface Fixture {
+  arg_errors: Record<string, Err>;
   custom: CustomRec[];
   training: TrainingRec;
   modules: ModuleRec[];
@@ -751,4 +752,39 @@ it("a warning shows once, as Python's default filter shows it", () => {
     console.warn = orig;
   }
   assert.equal(warned.length, 2);
+});
+
+describe("argument errors (CPython's)", () => {
+  const calls: Record<string, () => unknown> = {
+    autocast_unknown_kwarg: () => torch.autocast("cpu", { foo: 1 } as torch.AutocastOptions),
+    autocast_too_many: () =>
+      (torch.autocast as (...a: unknown[]) => unknown)("cpu", torch.bfloat16, true, true, 1),
+    autocast_twice: () => torch.autocast("cpu", torch.bfloat16, { dtype: torch.bfloat16 }),
+    autocast_cache_twice: () => torch.autocast("cpu", null, true, true, { cacheEnabled: true }),
+    cpu_amp_too_many: () =>
+      (torch.cpu.amp.autocast as (...a: unknown[]) => unknown)(true, torch.bfloat16, true, 1),
+    cpu_amp_unknown_kwarg: () => torch.cpu.amp.autocast({ bar: 1 } as torch.AutocastOptions),
+    cuda_amp_too_many: () =>
+      (torch.cuda.amp.autocast as (...a: unknown[]) => unknown)(true, torch.float16, true, 1),
+    scaler_too_many: () =>
+      new (torch.cuda.amp.GradScaler as unknown as new (...a: unknown[]) => unknown)(
+        1.0,
+        2.0,
+        0.5,
+        10,
+        true,
+        3,
+      ),
+    scaler_unknown_kwarg: () =>
+      new torch.cuda.amp.GradScaler({ foo: 1 } as torch.GradScalerOptions),
+    cpu_dtype_int: () => torch.setAutocastCpuDtype(1 as unknown as torch.DType),
+    gpu_dtype_str: () => torch.setAutocastGpuDtype("x" as unknown as torch.DType),
+  };
+  for (const [name, e] of Object.entries(fx.arg_errors)) {
+    it(name, () => {
+      const w = warnings(() => expectError(calls[name], e));
+      if (w.error !== undefined) throw w.error;
+      assert.equal(torch.isAutocastCpuEnabled(), false);
+    });
+  }
 });
