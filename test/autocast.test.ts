@@ -279,13 +279,16 @@ const EXACT = new Set(["mm_out", "addmm_inplace", "disabled_inner", "mm_float64"
  * and gradients are still compared): tensorgrad's ops on mixed float dtypes record a
  * ToCopyBackward0 for the operand they promote, where PyTorch's TensorIterator casts without a
  * node (cat, add); `a[:, :2]` is one SliceBackward0 here, two in PyTorch; IndexCopyBackward0
- * lists the index among its inputs (a null edge).
+ * lists the index among its inputs (a null edge); the recurrent cells project with matmul and
+ * add (MmBackward0, AddBackward0) where PyTorch's at::linear records AddmmBackward0.
  */
 const KNOWN_GRAPH: Record<string, string> = {
   cat_mixed: "cat promotes bfloat16 to float32 with a ToCopyBackward0",
   cat_bf16_f16: "cat promotes to float32 with a ToCopyBackward0 per operand",
   add_mixed: "add promotes with a ToCopyBackward0; one SliceBackward0 for a[:, :2]",
   index_copy_mixed: "IndexCopyBackward0 has an edge for the index",
+  rnn_tanh_cell: "the cells' projections are matmul + add, PyTorch's at::linear an addmm",
+  gru_cell: "the cells' projections are matmul + add, PyTorch's at::linear an addmm",
 };
 
 describe("autocast: calls under torch.autocast('cpu') (values, graph, gradients)", () => {
@@ -353,6 +356,8 @@ const CASE_CALLS: Record<string, (...t: Tensor[]) => Tensor> = {
   cdist_bf16: (a, b) => torch.cdist(a, b),
   pad_reflect_bf16: (x) => F.pad(x, [1, 2], "reflect"),
   pad_constant_bf16: (x) => F.pad(x, [1, 2]),
+  rnn_tanh_cell: (x, h, wi, wh, bi, bh) => torch.rnnTanhCell(x, h, wi, wh, bi, bh),
+  gru_cell: (x, h, wi, wh) => torch.gruCell(x, h, wi, wh),
   mm_out: (a, b) => torch.mm(a, b, { out: torch.empty(2, 2) }),
   addmm_inplace: (c, a, b) => c.clone().addmm_(a, b),
   relu_after_mm: (a, b) => torch.relu(a.matmul(b)),

@@ -25,8 +25,9 @@
  * weight used by several ops is cast, and recorded, once per region.
  *
  * Where tensorgrad composes a module from kernels called directly (nn.MultiheadAttention's
- * projections, the recurrent cells' at::linear, nn.ConvTranspose*), `autocastArgs` casts what
- * PyTorch's op would, or the composition calls the registry's op while autocast is on.
+ * projections, the recurrent cells' at::linear, nn.ConvTranspose*), `autocastArgs`
+ * (ops/autocast.ts, with the state and the casts) casts what PyTorch's op would, or the
+ * composition calls the registry's op while autocast is on.
  *
  * Cost when autocast is off: the hook rides on the check every op call already makes for vmap
  * (Note [batched tensors]): an enabled region counts as one more level in `vmapState.depth`,
