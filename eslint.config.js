@@ -56,7 +56,7 @@ const LAYERS = [
   // torch.distributions binds its constructors' arguments with nn's ctor-args
   { name: "distributions", modules: ["distributions/"] },
   { name: "torch.func", modules: ["func"] },
-  { name: "public API", modules: ["index", "cuda", "legacy-types"] },
+  { name: "public API", modules: ["index", "cuda", "amp", "legacy-types"] },
 ];
 
 const SRC = join(dirname(fileURLToPath(import.meta.url)), "src");

@@ -7,6 +7,7 @@
  */
 import { assertionError, runtimeError } from "./errors.js";
 import { Tensor } from "./tensor.js";
+import { cudaAmp } from "./amp.js";
 import {
   defaultGenerator,
   getRngState,
@@ -126,6 +127,12 @@ export const cuda = {
    * @example torch.cuda.isAvailable() || "no torch.cuda.setRngState() here"
    */
   setRngState: (_state: unknown, _device?: unknown): never => notCompiled(),
+  /**
+   * torch.cuda.amp without CUDA: `autocast(...)` warns and changes nothing, `GradScaler` is a
+   * pass-through (src/amp.ts).
+   * @example const scaler = new torch.cuda.amp.GradScaler(); scaler.getScale() // 1
+   */
+  amp: cudaAmp,
 };
 
 /**

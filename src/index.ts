@@ -424,6 +424,43 @@ export {
 } from "./cuda.js";
 import { foreignBackends } from "./cuda.js";
 export {
+  autocast,
+  AutocastMode,
+  isAutocastCpuEnabled,
+  setAutocastCpuEnabled,
+  getAutocastCpuDtype,
+  setAutocastCpuDtype,
+  isAutocastEnabled,
+  setAutocastEnabled,
+  getAutocastGpuDtype,
+  setAutocastGpuDtype,
+  isAutocastCacheEnabled,
+  setAutocastCacheEnabled,
+  clearAutocastCache,
+  autocastIncrementNesting,
+  autocastDecrementNesting,
+  GradScaler,
+  type AutocastOptions,
+  type DeviceAutocastOptions,
+  type GradScalerOptions,
+  type Steppable,
+  type AutocastArg,
+  type CustomFwdOptions,
+  type CtxFunction,
+} from "./amp.js";
+import { cpuAmp } from "./amp.js";
+/**
+ * torch.cpu: the CPU device's `amp` module (`torch.cpu.amp.autocast`).
+ * @example torch.cpu.amp.autocast(() => torch.isAutocastCpuEnabled()) // true
+ */
+export const cpu = {
+  /**
+   * torch.cpu.amp: `autocast` for CPU regions.
+   * @example torch.cpu.amp.autocast({ enabled: false }, () => torch.isAutocastCpuEnabled()) // false
+   */
+  amp: cpuAmp,
+};
+export {
   FloatTensor,
   DoubleTensor,
   HalfTensor,

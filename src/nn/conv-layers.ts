@@ -8,6 +8,7 @@ import { Parameter } from "./parameter.js";
 import { empty } from "../ops/creation.js";
 import { runtimeError, valueError } from "../errors.js";
 import { convolution } from "../ops/conv.js";
+import { autocastArgs } from "../registry/autocast.js";
 import { conv1d, conv2d, conv3d, pad, type ConvPadding, type IntOrTuple } from "./functional.js";
 import { biasInit, kaimingUniformDefault, pyTuple, toTuple } from "./layer-utils.js";
 import type { DType } from "../dtype.js";
@@ -353,8 +354,13 @@ abstract class ConvTransposeNd extends ConvNd {
       );
     }
     const unbatched = x.dim() === n + 1;
-    const input = unbatched ? x.unsqueeze(0) : x;
-    const y = convolution(input, this.weight, this.bias, {
+    // Note [autocast dispatch]: PyTorch's F.conv_transpose{n}d runs in float32 under CPU autocast
+    const [input, weight, bias] = autocastArgs("fp32", [
+      unbatched ? x.unsqueeze(0) : x,
+      this.weight,
+      this.bias,
+    ] as const);
+    const y = convolution(input, weight, bias, {
       stride: this.stride,
       padding: this.padding as number[],
       dilation: this.dilation,

@@ -7,19 +7,33 @@ import { Tensor } from "../tensor.js";
 import type { DType } from "../dtype.js";
 import { bool } from "../dtype.js";
 import { zeros } from "../ops/creation.js";
-import { softmax } from "../ops/reduce.js";
+import { softmax as softmaxKernel } from "../ops/reduce.js";
 import { addmm } from "../ops/nn.js";
-import { cat } from "../ops/views.js";
+import { cat as catKernel } from "../ops/views.js";
+import { cat as catOp, softmax as softmaxOp } from "../generated/functions.js";
 import { assertionError, runtimeError, typeError } from "../errors.js";
 import { noGrad } from "../autograd/grad-mode.js";
-import { dropout } from "../generated/nn-functional.js";
+import { dropout, linear as fLinear } from "../generated/nn-functional.js";
 import { beginComposite, endComposite } from "../autograd/temporaries.js";
+import { autocastState } from "../registry/autocast.js";
+
+/**
+ * Note [autocast dispatch]: under CPU autocast the attention's tensors are bfloat16, which the
+ * kernels called directly here do not read (half storage): the registry's ops take them then.
+ */
+const softmax = (t: Tensor, dim: number): Tensor =>
+  autocastState.cpu ? (softmaxOp(t, dim) as Tensor) : softmaxKernel(t, dim);
+const cat = (ts: Tensor[], dim = 0): Tensor =>
+  autocastState.cpu ? (catOp(ts, dim) as Tensor) : catKernel(ts, dim);
 
 /**
  * F.linear as PyTorch's MHA calls it: addmm for a 2-D input with a bias (AddmmBackward0, the
  * bias added into the product's storage), else matmul then the bias added (AddBackward0).
  */
 function linear(x: Tensor, w: Tensor, b: Tensor | null, temps: Tensor[]): Tensor {
+  // Note [autocast dispatch]: under CPU autocast PyTorch's F.linear casts to bfloat16; the
+  // registry's F.linear does, and computes bfloat16 through its half path
+  if (autocastState.cpu) return fLinear(x, w, b);
   if (b !== null && x.dim() === 2) return addmm(b, x, w.t());
   const y = x.matmul(w.t());
   if (b === null) return y;

@@ -21,6 +21,7 @@ import {
   type Buf,
   type FloatArray,
 } from "../backend/rnn.js";
+import { autocastArgs } from "./autocast.js";
 
 const buf = (t: Tensor): Buf => {
   const c = contiguousData(t);
@@ -201,8 +202,13 @@ export function lstmLayerBackward(
 /** The recurrent cell kinds (PyTorch's RNN modes). */
 export type RnnMode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
 
-/** x W^T + b, the projections of the recurrent cells. */
-export function rnnLinear(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
+/**
+ * x W^T + b, the projections of the recurrent cells. PyTorch's cells call at::linear: under
+ * CPU autocast all three are cast to bfloat16 first (Note [autocast dispatch]), so the bias
+ * add stays in bfloat16.
+ */
+export function rnnLinear(x0: Tensor, w0: Tensor, b0: Tensor | null): Tensor {
+  const [x, w, b] = autocastArgs("lower_precision_fp", [x0, w0, b0] as const);
   const y = x.matmul(w.t());
   return b === null ? y : y.add(b);
 }

@@ -34,11 +34,12 @@ const levels: VmapLevel[] = [];
 let nextLevel = 1;
 
 /**
- * The number of running vmaps plus running op tracers (0 outside both: ops take their plain
- * path; Note [op tracing] in op-trace.ts). An object field, not a `let`, so per-op copies of the
- * op wrappers (Note [per-op closures]) can read it.
+ * The number of running vmaps plus running op tracers plus an enabled CPU autocast (0 outside
+ * all three: ops take their plain path; Note [op tracing] in op-trace.ts, Note [autocast
+ * dispatch] in autocast.ts). An object field, not a `let`, so per-op copies of the op wrappers
+ * (Note [per-op closures]) can read it.
  */
-export const vmapState = { depth: 0, tracers: 0 };
+export const vmapState = { depth: 0, tracers: 0, autocast: 0 };
 
 /** Run `body` inside a new vmap level of `batchSize` samples. */
 export function withVmapLevel<T>(
@@ -48,12 +49,12 @@ export function withVmapLevel<T>(
 ): T {
   const l: VmapLevel = { level: nextLevel++, batchSize, randomness };
   levels.push(l);
-  vmapState.depth = levels.length + vmapState.tracers;
+  vmapState.depth = levels.length + vmapState.tracers + vmapState.autocast;
   try {
     return body(l);
   } finally {
     levels.pop();
-    vmapState.depth = levels.length + vmapState.tracers;
+    vmapState.depth = levels.length + vmapState.tracers + vmapState.autocast;
   }
 }
 

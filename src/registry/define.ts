@@ -66,6 +66,7 @@ import { TORCH_INPLACE_FUNCTIONS } from "./inplace-functions.js";
 import { toDevice } from "../ops/webgpu.js";
 import { checkDeviceAvailable, parseDevice } from "../device.js";
 import { batchRuleFor } from "./batch-rules.js";
+import { autocastCall, autocastPolicy, autocastState, outsideAutocast } from "./autocast.js";
 
 setStack((ts, dim) => fn("stack")(ts, dim) as Tensor);
 
@@ -697,8 +698,11 @@ function makeCallable(
     if (b.out instanceof Tensor) factoryOutDtype(b.sig.schema, b.values, b.out);
     if (b.out !== undefined && b.out !== null)
       OUT_CHECKS.get(b.sig.schema)?.(b.out as never, ...(b.values as never[]));
-    const r = b.sig.forward(...b.values);
-    if (b.out === undefined || b.out === null) return r;
+    if (b.out === undefined || b.out === null) return b.sig.forward(...b.values);
+    // Note [autocast dispatch]: PyTorch's out= overloads have no autocast kernel
+    const r = autocastState.cpu
+      ? outsideAutocast(() => b.sig.forward(...b.values))
+      : b.sig.forward(...b.values);
     OUT_CHECKS_AFTER.get(b.sig.schema)?.(b.out as Tensor | Tensor[], ...(b.values as never[]));
     if (Array.isArray(b.out)) return writeOuts(pyName, r, b.out as Tensor[], b.values);
     return writeOut(pyName, r, b.out as Tensor, b.values);
@@ -1033,9 +1037,16 @@ function buildOp(
   ): ((...args: unknown[]) => unknown) | null => {
     if (f === null) return null;
     const name = isInplace ? `${schema.name}_` : schema.name;
+    // Note [autocast dispatch]: an op with a cast policy (in-place forms have none) is cast
+    // first under CPU autocast, then comes back through `g` with autocast off
+    const policy = isInplace ? null : autocastPolicy(schema);
     // the common arities without an argument array: these run on every op call
     // Note [op tracing]: a running tracer takes the call when no vmap level runs
     const batched = (values: unknown[]): unknown => {
+      if (policy !== null && autocastState.cpu) {
+        const p = typeof policy === "function" ? policy(values) : policy;
+        if (p !== null) return autocastCall(p, g, values);
+      }
       const tracer = activeTracer();
       return tracer !== null
         ? tracer(name, schema, f, values)
