@@ -11,7 +11,7 @@ import { tensor } from "../ops/creation.js";
 import * as C from "./constraints.js";
 import { Distribution, type DistributionOptions } from "./distribution.js";
 import { Categorical } from "./discrete.js";
-import { binomial } from "./samplers.js";
+import { binomial } from "../registry/samplers.js";
 import {
   type ShapeLike,
   type TensorLike,

@@ -10,7 +10,7 @@ import { valueError } from "../errors.js";
 import { ctorArgs } from "../nn/ctor-args.js";
 import * as C from "./constraints.js";
 import { ExponentialFamily, type DistributionOptions } from "./distribution.js";
-import { dirichlet } from "./samplers.js";
+import { dirichlet } from "../registry/samplers.js";
 import { type ShapeLike, type TensorLike, broadcastAll } from "./utils.js";
 
 /**

@@ -11,7 +11,7 @@ import { valueError } from "../errors.js";
 import { logsigmoid } from "../generated/nn-functional.js";
 import * as C from "./constraints.js";
 import { Distribution, ExponentialFamily, type DistributionOptions } from "./distribution.js";
-import { poisson, standardGamma } from "./samplers.js";
+import { poisson, standardGamma } from "../registry/samplers.js";
 import {
   type ShapeLike,
   type TensorLike,

@@ -78,7 +78,7 @@ export {
 /** torch.distributions.transforms: invertible maps for TransformedDistribution. */
 export * as transforms from "./transforms.js";
 /** The samplers of ATen torch.distributions draws through (_standard_gamma, poisson, ...). */
-export * as samplers from "./samplers.js";
+export * as samplers from "../registry/samplers.js";
 /** torch.distributions.utils: broadcastAll, probsToLogits, logitsToProbs, clampProbs. */
 export * as utils from "./utils.js";
 export type { TensorLike, ShapeLike } from "./utils.js";

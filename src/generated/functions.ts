@@ -12725,6 +12725,103 @@ export let multinomial = fn("multinomial", "torch", swap) as {
   ): Tensor;
 };
 
+/** One Poisson(rate) draw per element of the rates (PyTorch's sampler and stream), in their dtype; a zero gradient. */
+export let poisson = fn("poisson", "torch", swap) as {
+  /**
+   * One Poisson(rate) draw per element of the rates (PyTorch's sampler and stream), in their dtype; a zero gradient.
+   *
+   * PyTorch: `poisson(Tensor self, Generator? generator=None) -> Tensor`
+   * @example torch.poisson(torch.tensor([1.0, 4.0]), { generator: new torch.Generator().manualSeed(3) }) // tensor([0., 4.])
+   */
+  (input: Tensor, options?: { generator?: Generator | null }): Tensor;
+  /**
+   * One Poisson(rate) draw per element of the rates (PyTorch's sampler and stream), in their dtype; a zero gradient.
+   *
+   * PyTorch: `poisson(Tensor self, Generator? generator=None) -> Tensor`
+   * @example torch.poisson(torch.tensor([1.0, 4.0]), { generator: new torch.Generator().manualSeed(3) }) // tensor([0., 4.])
+   */
+  (input: Tensor, generator: Generator | null): Tensor;
+};
+
+/** One Binomial(count, prob) draw per element (PyTorch's sampler and stream), in count's dtype. */
+export let binomial = fn("binomial", "torch", swap) as {
+  /**
+   * One Binomial(count, prob) draw per element (PyTorch's sampler and stream), in count's dtype.
+   *
+   * PyTorch: `binomial(Tensor count, Tensor prob, Generator? generator=None) -> Tensor`
+   * @example torch.binomial(torch.tensor([10.0, 100.0]), torch.tensor([0.5, 0.2]), { generator: new torch.Generator().manualSeed(0) }).shape // [2]
+   */
+  (count: Tensor, options: { prob: Tensor; generator?: Generator | null }): Tensor;
+  /**
+   * One Binomial(count, prob) draw per element (PyTorch's sampler and stream), in count's dtype.
+   *
+   * PyTorch: `binomial(Tensor count, Tensor prob, Generator? generator=None) -> Tensor`
+   * @example torch.binomial(torch.tensor([10.0, 100.0]), torch.tensor([0.5, 0.2]), { generator: new torch.Generator().manualSeed(0) }).shape // [2]
+   */
+  (count: Tensor, prob: Tensor, options?: { generator?: Generator | null }): Tensor;
+  /**
+   * One Binomial(count, prob) draw per element (PyTorch's sampler and stream), in count's dtype.
+   *
+   * PyTorch: `binomial(Tensor count, Tensor prob, Generator? generator=None) -> Tensor`
+   * @example torch.binomial(torch.tensor([10.0, 100.0]), torch.tensor([0.5, 0.2]), { generator: new torch.Generator().manualSeed(0) }).shape // [2]
+   */
+  (count: Tensor, prob: Tensor, generator: Generator | null): Tensor;
+};
+
+/** One Gamma(alpha, 1) draw per element (PyTorch's sampler and stream), differentiable in alpha by implicit reparameterization. */
+export let _standardGamma = fn("_standardGamma", "torch", swap) as {
+  /**
+   * One Gamma(alpha, 1) draw per element (PyTorch's sampler and stream), differentiable in alpha by implicit reparameterization.
+   *
+   * PyTorch: `_standard_gamma(Tensor self, Generator? generator=None) -> Tensor`
+   * @example torch._standardGamma(torch.tensor([1.0, 2.0]), { generator: new torch.Generator().manualSeed(0) }).shape // [2]
+   */
+  (input: Tensor, options?: { generator?: Generator | null }): Tensor;
+  /**
+   * One Gamma(alpha, 1) draw per element (PyTorch's sampler and stream), differentiable in alpha by implicit reparameterization.
+   *
+   * PyTorch: `_standard_gamma(Tensor self, Generator? generator=None) -> Tensor`
+   * @example torch._standardGamma(torch.tensor([1.0, 2.0]), { generator: new torch.Generator().manualSeed(0) }).shape // [2]
+   */
+  (input: Tensor, generator: Generator | null): Tensor;
+};
+
+/** d x / d alpha for Gamma(alpha, 1) samples x: the implicit reparameterization gradient, elementwise. */
+export let _standardGammaGrad = fn("_standardGammaGrad", "torch", swap) as {
+  /**
+   * d x / d alpha for Gamma(alpha, 1) samples x: the implicit reparameterization gradient, elementwise.
+   *
+   * PyTorch: `_standard_gamma_grad(Tensor self, Tensor output) -> Tensor`
+   * @example torch._standardGammaGrad(torch.tensor([2.0]), torch.tensor([1.0])) // tensor([0.7507])
+   */
+  (input: Tensor, options: { output: Tensor }): Tensor;
+  /**
+   * d x / d alpha for Gamma(alpha, 1) samples x: the implicit reparameterization gradient, elementwise.
+   *
+   * PyTorch: `_standard_gamma_grad(Tensor self, Tensor output) -> Tensor`
+   * @example torch._standardGammaGrad(torch.tensor([2.0]), torch.tensor([1.0])) // tensor([0.7507])
+   */
+  (input: Tensor, output: Tensor): Tensor;
+};
+
+/** One Dirichlet(alpha) draw per row of the last dim (PyTorch's sampler and stream). */
+export let _sampleDirichlet = fn("_sampleDirichlet", "torch", swap) as {
+  /**
+   * One Dirichlet(alpha) draw per row of the last dim (PyTorch's sampler and stream).
+   *
+   * PyTorch: `_sample_dirichlet(Tensor self, Generator? generator=None) -> Tensor`
+   * @example torch._sampleDirichlet(torch.tensor([1.0, 2.0]), { generator: new torch.Generator().manualSeed(0) }).sum() // tensor(1.)
+   */
+  (input: Tensor, options?: { generator?: Generator | null }): Tensor;
+  /**
+   * One Dirichlet(alpha) draw per row of the last dim (PyTorch's sampler and stream).
+   *
+   * PyTorch: `_sample_dirichlet(Tensor self, Generator? generator=None) -> Tensor`
+   * @example torch._sampleDirichlet(torch.tensor([1.0, 2.0]), { generator: new torch.Generator().manualSeed(0) }).sum() // tensor(1.)
+   */
+  (input: Tensor, generator: Generator | null): Tensor;
+};
+
 /** The tensor tiled dims[i] times along dim i: repeat, with dims padded by leading 1s to the tensor's rank. */
 export let tile = fn("tile", "torch", swap) as {
   /**
@@ -21958,6 +22055,21 @@ function swap(f: unknown, key: string): void {
       return;
     case "multinomial":
       multinomial = f as never;
+      return;
+    case "poisson":
+      poisson = f as never;
+      return;
+    case "binomial":
+      binomial = f as never;
+      return;
+    case "_standardGamma":
+      _standardGamma = f as never;
+      return;
+    case "_standardGammaGrad":
+      _standardGammaGrad = f as never;
+      return;
+    case "_sampleDirichlet":
+      _sampleDirichlet = f as never;
       return;
     case "tile":
       tile = f as never;

@@ -94,8 +94,8 @@ export const LAZY_OP_FAMILIES: readonly (readonly [string, string, string, strin
   ],
   [
     "random",
-    "rand randn randint randperm randLike randnLike randintLike normal bernoulli multinomial uniform_ normal_ exponential_ cauchy_ logNormal_ geometric_ bernoulli_ random_",
-    "rand randn randint randperm randLike:rand_like randnLike:randn_like randintLike:randint_like normal bernoulli multinomial",
+    "rand randn randint randperm randLike randnLike randintLike normal bernoulli multinomial uniform_ normal_ exponential_ cauchy_ logNormal_ geometric_ bernoulli_ random_ poisson binomial _standardGamma _standardGammaGrad _sampleDirichlet",
+    "rand randn randint randperm randLike:rand_like randnLike:randn_like randintLike:randint_like normal bernoulli multinomial poisson binomial _standardGamma:_standard_gamma _standardGammaGrad:_standard_gamma_grad _sampleDirichlet:_sample_dirichlet",
     "bernoulli multinomial uniform_ normal_ exponential_ cauchy_ logNormal_ geometric_ bernoulli_ random_",
   ],
   [

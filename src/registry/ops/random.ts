@@ -11,16 +11,18 @@
  * src/ops/distributions.ts and src/random.ts, PyTorch's numbers for the same generator state.
  */
 import { Tensor } from "../../tensor.js";
-import { DType, getDefaultDtype, int64 } from "../../dtype.js";
+import { DType, float32, float64, getDefaultDtype, int64 } from "../../dtype.js";
 import { contiguousStrides } from "../../shape.js";
 import * as D from "../../ops/distributions.js";
 import { randpermArray } from "../../ops/randperm.js";
 import { defaultGenerator } from "../../generator.js";
 import { zerosLike } from "../../ops/creation.js";
 import { noGrad } from "../../autograd/grad-mode.js";
-import { runtimeError } from "../../errors.js";
+import { notImplementedError, runtimeError } from "../../errors.js";
+import { scalarTypeName } from "../../ops/core.js";
+import * as S from "../samplers.js";
 import type { CPUGeneratorImpl } from "../../random.js";
-import { defineOp } from "../define.js";
+import { defineOp, type DerivativeDecl } from "../define.js";
 import { HALF_OWN } from "../half-compute.js";
 import { allocating, checkOptions, type Device, type Layout } from "./creation.js";
 
@@ -617,6 +619,143 @@ defineOp({
     {
       schema: "random_.to(Tensor(a!) self, int to, *, Generator? generator=None) -> Tensor(a!)",
       forward: D.randomTo_,
+    },
+  ],
+});
+
+// ---------------------------------------------------------------------------------------------
+// The samplers of torch.distributions as ops (ATen's Distributions.cpp kernels, registry/
+// samplers.ts): poisson, binomial, _standard_gamma (reparameterized), _standard_gamma_grad,
+// _sample_dirichlet
+
+/** The samplers' dtype check, in ATen's dispatch words ("poisson_cpu" not implemented for 'Long'). */
+function floatingOnly(kernel: string, t: Tensor): void {
+  if (t.dtype !== float32 && t.dtype !== float64)
+    throw runtimeError(`"${kernel}" not implemented for '${scalarTypeName(t.dtype)}'`);
+}
+
+/** derivatives.yaml's not_implemented: the node's backward raises. */
+const notImplementedNode = (op: string): DerivativeDecl => ({
+  name: "torch::autograd::NotImplemented",
+  save: [],
+  grad: () => {
+    throw runtimeError(`derivative for aten::${op} is not implemented`);
+  },
+  jvp: () => {
+    throw notImplementedError(
+      `Trying to use forward AD with aten::${op} that does not support it.`,
+    );
+  },
+});
+
+defineOp({
+  name: "poisson",
+  variants: ["function"],
+  doc: "One Poisson(rate) draw per element of the rates (PyTorch's sampler and stream), in their dtype; a zero gradient.",
+  example:
+    "torch.poisson(torch.tensor([1.0, 4.0]), { generator: new torch.Generator().manualSeed(3) }) // tensor([0., 4.])",
+  overloads: [
+    {
+      schema: "poisson(Tensor self, Generator? generator=None) -> Tensor",
+      forward: (self: Tensor, gen: Gen) => {
+        floatingOnly("poisson_cpu", self);
+        return S.poisson(self, gen);
+      },
+      derivative: {
+        name: "PoissonBackward0",
+        save: [],
+        grad: (g: Tensor) => [zerosLike(g)],
+        jvp: (_t, _p, result) => zerosLike(result),
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "binomial",
+  variants: ["function"],
+  doc: "One Binomial(count, prob) draw per element (PyTorch's sampler and stream), in count's dtype.",
+  example:
+    "torch.binomial(torch.tensor([10.0, 100.0]), torch.tensor([0.5, 0.2]), { generator: new torch.Generator().manualSeed(0) }).shape // [2]",
+  overloads: [
+    {
+      schema: "binomial(Tensor count, Tensor prob, Generator? generator=None) -> Tensor",
+      forward: (count: Tensor, prob: Tensor, gen: Gen) => {
+        floatingOnly("binomial_cpu", count);
+        return S.binomial(count, prob.expand(count.shape), gen);
+      },
+      derivative: notImplementedNode("binomial"),
+    },
+  ],
+});
+
+defineOp({
+  name: "_standard_gamma",
+  variants: ["function"],
+  doc: "One Gamma(alpha, 1) draw per element (PyTorch's sampler and stream), differentiable in alpha by implicit reparameterization.",
+  example:
+    "torch._standardGamma(torch.tensor([1.0, 2.0]), { generator: new torch.Generator().manualSeed(0) }).shape // [2]",
+  overloads: [
+    {
+      schema: "_standard_gamma(Tensor self, Generator? generator=None) -> Tensor",
+      forward: (self: Tensor, gen: Gen) => {
+        floatingOnly("gamma_cpu", self);
+        return S.standardGammaForward(self, gen ?? defaultGenerator);
+      },
+      // d sample / d alpha = _standard_gamma_grad(alpha, sample)
+      derivative: {
+        name: "StandardGammaBackward0",
+        save: ["self", "result"],
+        grad: (g: Tensor, s: { self: Tensor; result: Tensor }) => [
+          g.mul(S.standardGammaGrad(s.self, s.result)),
+        ],
+        jvp: (t, p, result) => (t.self as Tensor).mul(S.standardGammaGrad(p.self, result)),
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "_standard_gamma_grad",
+  variants: ["function"],
+  doc: "d x / d alpha for Gamma(alpha, 1) samples x: the implicit reparameterization gradient, elementwise.",
+  example: "torch._standardGammaGrad(torch.tensor([2.0]), torch.tensor([1.0])) // tensor([0.7507])",
+  overloads: [
+    {
+      schema: "_standard_gamma_grad(Tensor self, Tensor output) -> Tensor",
+      forward: (self: Tensor, output: Tensor) => S.standardGammaGrad(self, output),
+      derivative: {
+        name: "StandardGammaGradBackward0",
+        save: [],
+        grad: () => {
+          throw notImplementedError(
+            "the derivative for '_standard_gamma_grad' is not implemented.",
+          );
+        },
+        jvp: () => {
+          throw notImplementedError(
+            "Trying to use forward AD with aten::_standard_gamma_grad that does not support it.",
+          );
+        },
+      },
+    },
+  ],
+});
+
+defineOp({
+  name: "_sample_dirichlet",
+  variants: ["function"],
+  doc: "One Dirichlet(alpha) draw per row of the last dim (PyTorch's sampler and stream).",
+  example:
+    "torch._sampleDirichlet(torch.tensor([1.0, 2.0]), { generator: new torch.Generator().manualSeed(0) }).sum() // tensor(1.)",
+  overloads: [
+    {
+      schema: "_sample_dirichlet(Tensor self, Generator? generator=None) -> Tensor",
+      forward: (self: Tensor, gen: Gen) => {
+        floatingOnly("dirichlet", self);
+        return S.sampleDirichlet(self, gen);
+      },
+      derivative: notImplementedNode("_sample_dirichlet"),
     },
   ],
 });

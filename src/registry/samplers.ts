@@ -69,7 +69,7 @@ export function sampleGamma(alpha0: number, isFloat: boolean, gen: CPUGeneratorI
 }
 
 /** One Gamma(alpha, 1) draw per element of `alpha` (_s_gamma_cpu), floored at the dtype's min. */
-function standardGammaForward(alpha: Tensor, gen: CPUGeneratorImpl): Tensor {
+export function standardGammaForward(alpha: Tensor, gen: CPUGeneratorImpl): Tensor {
   const isFloat = alpha.dtype !== float64;
   const min = isFloat ? FLT_MIN : DBL_MIN;
   const out = values(alpha).map((a) => Math.max(min, sampleGamma(a, isFloat, gen)));
