@@ -14,6 +14,7 @@ export type { NestedList } from "./tensor.js";
 import "./generated/tensor-methods.js";
 import type { DType, DTypeName } from "./dtype.js";
 import * as I from "./ops/indexing.js";
+import * as SP from "./ops/sparse.js";
 import * as api from "./autograd/api.js";
 import { finish, type TensorOptions } from "./ops/creation.js";
 import { Node } from "./autograd/node.js";
@@ -152,6 +153,25 @@ export const index = (x: Tensor, ...indices: I.IndexArg[]): Tensor => x.index(..
  * @example torch.zeros(2).layout === torch.strided // true
  */
 export const strided = "strided";
+/**
+ * torch.sparse_coo: the layout of sparse COO tensors (`t.layout`; Note [sparse tensors]).
+ * @example torch.eye(2).toSparse().layout === torch.sparseCoo // true
+ */
+export const sparseCoo = "sparse_coo";
+export { sparseCooTensor, type SparseCooOptions, type SparseData } from "./ops/sparse.js";
+/**
+ * torch.sparse: the operations on sparse COO tensors (Note [sparse tensors]): `mm` (sparse x
+ * dense, differentiable in both), `sum`, `softmax`, `logSoftmax`.
+ * @example
+ * const a = torch.sparseCooTensor([[0, 1], [1, 0]], [2, 3], [2, 2]);
+ * torch.sparse.mm(a, torch.ones(2, 1)); // tensor([[2.], [3.]])
+ */
+export const sparse = {
+  mm: SP.sparseMm,
+  sum: SP.sparseSum,
+  softmax: SP.sparseSoftmax,
+  logSoftmax: SP.sparseLogSoftmax,
+};
 /**
  * PyTorch's memory formats (`torch.contiguous_format`, ...), for `memoryFormat` arguments:
  * `x.contiguous({ memoryFormat: torch.channelsLast })`.

@@ -35,12 +35,13 @@ import type { RemovableHandle, TensorHook } from "./autograd/node.js";
 import { gradientEdge, needsGrad, record } from "./autograd/function.js";
 import { noGrad } from "./autograd/grad-mode.js";
 import { ValueError, runtimeError, typeError } from "./errors.js";
-import { formatPyFloat, formatTensor } from "./print.js";
+import { formatPyFloat, formatSparse, formatTensor, type PrintSource } from "./print.js";
 import { getTangent } from "./autograd/forward-ad.js";
 import * as V from "./ops/views.js";
 import * as I from "./ops/indexing.js";
 import { alloc, castData, scalarArray, valuesOf, wrap } from "./ops/core.js";
 import { inplace } from "./ops/inplace.js";
+import * as S from "./ops/sparse.js";
 import { tensor as createTensor } from "./ops/creation.js";
 import { backward as runBackwardApi, type BackwardOptions } from "./autograd/api.js";
 import { Device, checkDeviceAvailable, parseDevice } from "./device.js";
@@ -71,6 +72,22 @@ export interface ToOptions {
  * print must not throw). Moving a tensor that requires grad to the device is refused: the
  * move's backward would bring the gradient back to the CPU synchronously.
  */
+/** A dense CPU tensor as print.ts reads it. */
+function printSource(t: Tensor): PrintSource {
+  const { data, offset } = valuesOf(t);
+  return { shape: t.shape, dtype: t.dtype.name, get: (i: number) => data[offset + i] };
+}
+
+/** `str(t)` of a sparse COO tensor (Note [sparse tensors]): its indices, values and suffixes. */
+function sparseStr(t: Tensor): string {
+  const p = t._sparse as NonNullable<Tensor["_sparse"]>;
+  return formatSparse(printSource(p.indices.detach()), printSource(p.values.detach()), t.shape, {
+    requiresGrad: t.requiresGrad,
+    gradFnName: t.gradFn !== null ? t.gradFn.name().replace(/^torch::autograd::/, "") : null,
+    defaultDtype: getDefaultDtype().name,
+  });
+}
+
 /** Note [webgpu reads]: a device tensor's synchronous print: its layout and autograd state. */
 function deviceSummary(t: Tensor): string {
   const parts = [
@@ -295,11 +312,71 @@ declare module "./tensor.js" {
      */
     map2_(x: Tensor, y: Tensor, fn: (a: number, b: number, c: number) => number | boolean): this;
     /**
-     * PyTorch's `t.to_dense(dtype)`: a strided (dense) tensor is already dense, so this tensor
-     * itself (converted when `dtype` differs).
-     * @example torch.ones(2).toDense() // tensor([1., 1.])
+     * PyTorch's `t.to_dense(dtype)`: a sparse tensor as a strided one (duplicate entries summed;
+     * grad_fn ToDenseBackward0); a strided tensor is already dense, so this tensor itself
+     * (converted when `dtype` differs). Note [sparse tensors].
+     * @example torch.sparseCooTensor([[0, 1]], [2, 3], [3]).toDense() // tensor([2., 3., 0.])
      */
     toDense(dtype?: DType | DTypeName | null): Tensor;
+    /**
+     * PyTorch's `t.to_sparse(sparse_dim)`: a sparse COO tensor of the nonzero blocks over the
+     * first `sparseDim` dims (all by default), coalesced (grad_fn ToSparseBackward0).
+     * @example torch.tensor([0, 2, 0]).toSparse()._nnz() // 1
+     */
+    toSparse(sparseDim?: number | null): Tensor;
+    /**
+     * PyTorch's `t.to_sparse_coo()`: `toSparse()`.
+     * @example torch.tensor([0, 2, 0]).toSparseCoo().layout // "sparse_coo"
+     */
+    toSparseCoo(): Tensor;
+    /**
+     * PyTorch's `t.coalesce()` of a sparse tensor: indices sorted and unique, duplicates summed
+     * (this tensor when already coalesced; grad_fn CoalesceBackward0).
+     * @example torch.sparseCooTensor([[1, 1]], [2, 3], [2]).coalesce().values() // tensor([5.])
+     */
+    coalesce(): Tensor;
+    /**
+     * PyTorch's `t.is_coalesced()`: whether a sparse tensor's indices are sorted and unique.
+     * @example torch.tensor([0, 2]).toSparse().isCoalesced() // true
+     */
+    isCoalesced(): boolean;
+    /**
+     * PyTorch's `t.indices()`: a coalesced sparse tensor's int64 indices, [sparseDim, nnz]
+     * (PyTorch's error on an uncoalesced one: use `_indices()` or `coalesce()`).
+     * @example torch.tensor([0, 2]).toSparse().indices() // tensor([[1]])
+     */
+    indices(): Tensor;
+    /**
+     * PyTorch's `t.values()`: a coalesced sparse tensor's values, [nnz, ...denseDims].
+     * @example torch.tensor([0, 2]).toSparse().values() // tensor([2.])
+     */
+    values(): Tensor;
+    /**
+     * PyTorch's `t._indices()`: a sparse tensor's indices, coalesced or not.
+     * @example torch.sparseCooTensor([[1, 1]], [2, 3], [2])._indices() // tensor([[1, 1]])
+     */
+    _indices(): Tensor;
+    /**
+     * PyTorch's `t._values()`: a sparse tensor's values, coalesced or not.
+     * @example torch.sparseCooTensor([[1, 1]], [2, 3], [2])._values() // tensor([2., 3.])
+     */
+    _values(): Tensor;
+    /**
+     * PyTorch's `t._nnz()`: the number of stored entries of a sparse tensor.
+     * @example torch.sparseCooTensor([[1, 1]], [2, 3], [2])._nnz() // 2
+     */
+    _nnz(): number;
+    /**
+     * PyTorch's `t.sparse_dim()`: the number of sparse dims (0 for a strided tensor).
+     * @example torch.eye(2).toSparse().sparseDim() // 2
+     */
+    sparseDim(): number;
+    /**
+     * PyTorch's `t.dense_dim()`: the number of dense dims of each stored block (every dim of a
+     * strided tensor).
+     * @example torch.eye(2).toSparse(1).denseDim() // 1
+     */
+    denseDim(): number;
     /**
      * PyTorch's `t.new_tensor(data, dtype, device, requires_grad)`: a new leaf tensor copied
      * from `data`, in this tensor's dtype unless `dtype` is given (a tensor `data` is copied
@@ -422,6 +499,7 @@ class TensorMethods extends Tensor {
   override tolist<T = NestedList>(): T;
   override tolist(): unknown {
     if (isDevice(this)) throw syncReadError("tolist()");
+    if (this._sparse !== null) throw S.noStorageError();
     const { data, offset } = valuesOf(this);
     const isBool = this.dtype === bool;
     const isComplex = this.dtype.isComplex;
@@ -449,6 +527,7 @@ class TensorMethods extends Tensor {
     // Note [webgpu reads]: no synchronous read of device values; the layout and autograd state
     // print, the values with `await t.toStringAsync()`
     if (isDevice(this)) return deviceSummary(this);
+    if (this._sparse !== null) return sparseStr(this);
     const { data, offset } = valuesOf(this);
     return formatTensor(
       this.dtype.isComplex
@@ -502,8 +581,15 @@ class TensorMethods extends Tensor {
       }
       want = o.dtype ?? undefined;
     }
-    const cast = want === undefined ? this : this.toDtype(want);
+    const cast =
+      want === undefined
+        ? this
+        : this._sparse !== null
+          ? S.sparseTo(this, toDType(want) as DType)
+          : this.toDtype(want);
     if (dev === null || dev.type === cast.device.type) return cast;
+    if (this._sparse !== null)
+      throw runtimeError("tensorgrad's sparse tensors live on the CPU (no sparse WebGPU kernels)");
     if (dev.type === "cpu")
       throw runtimeError(
         "to('cpu'): this tensor is on the webgpu device, whose values can only be read asynchronously: use `await t.cpu()`",
@@ -727,7 +813,44 @@ class TensorMethods extends Tensor {
     );
   }
   override toDense(dtype?: DType | DTypeName | null): Tensor {
+    if (this._sparse !== null) {
+      const d = S.toDense(this);
+      return dtype === undefined || dtype === null ? d : d.to(dtype);
+    }
     return dtype === undefined || dtype === null ? this : this.to(dtype);
+  }
+  override toSparse(sparseDim: number | null = null): Tensor {
+    return S.toSparse(this, sparseDim);
+  }
+  override toSparseCoo(): Tensor {
+    return S.toSparse(this, null);
+  }
+  override coalesce(): Tensor {
+    return S.coalesce(this);
+  }
+  override isCoalesced(): boolean {
+    return S.isCoalesced(this);
+  }
+  override indices(): Tensor {
+    return S.indicesOf(this, true);
+  }
+  override values(): Tensor {
+    return S.valuesOfSparse(this, true);
+  }
+  override _indices(): Tensor {
+    return S.indicesOf(this, false);
+  }
+  override _values(): Tensor {
+    return S.valuesOfSparse(this, false);
+  }
+  override _nnz(): number {
+    return S.nnzOf(this);
+  }
+  override sparseDim(): number {
+    return S.sparseDim(this);
+  }
+  override denseDim(): number {
+    return S.denseDim(this);
   }
   override newTensor(
     data: NestedList | Tensor | ArrayLike<number>,
@@ -754,6 +877,8 @@ class TensorMethods extends Tensor {
   override copy_(src: Tensor): this {
     if (!(src instanceof Tensor))
       throw typeError(`copy_(): argument 'other' (position 1) must be Tensor, not ${typeof src}`);
+    if (this._sparse !== null || src._sparse !== null)
+      throw runtimeError("copy_(): tensorgrad copies between strided tensors only (Note [sparse tensors])");
     inplace(this, false, (p) => {
       const b = noGrad(() => V.expand(src, this.shape.slice()));
       const out = wrap(castData(b, this.dtype), this.shape.slice(), this.dtype);
