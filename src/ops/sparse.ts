@@ -4,7 +4,8 @@
  * registry's answer for every other op.
  *
  * Note [sparse tensors]: a sparse COO tensor is a plain `Tensor` whose storage is an empty
- * array of its dtype (`typedArray.length === 0`, all strides 0, offset 0) and whose
+ * array of its dtype (`typedArray.length === 0`; contiguous strides, so the registry's
+ * metadata checks such as in-place overlap pass; offset 0) and whose
  * `_sparse` (a field of the rarely-set `_rare` record, src/tensor.ts) holds its parts:
  * `indices` (int64, [sparseDim, nnz]), `values` ([nnz, ...denseDims], dense) and the
  * `coalesced` flag. `shape`, `dtype` and the autograd metadata are the tensor's own, as for a
@@ -35,7 +36,7 @@ import {
   type DTypeName,
   type TypedArray,
 } from "../dtype.js";
-import { numelOf } from "../shape.js";
+import { contiguousStrides, numelOf } from "../shape.js";
 import { notImplementedError, runtimeError, typeError, valueError } from "../errors.js";
 import { allocZeros, contiguousData, wrap } from "./core.js";
 import { anyNeedsGrad, record, registerDerivative } from "../autograd/function.js";
@@ -54,13 +55,7 @@ export function makeSparse(
   coalesced: boolean,
 ): Tensor {
   const shape = size.slice();
-  const t = new Tensor(
-    allocZeros(0, values.dtype),
-    shape,
-    shape.map(() => 0),
-    0,
-    values.dtype,
-  );
+  const t = new Tensor(allocZeros(0, values.dtype), shape, contiguousStrides(shape), 0, values.dtype);
   t._sparse = { indices, values, coalesced };
   return t;
 }
@@ -911,6 +906,15 @@ const METADATA = new Set([
   "promote_types",
 ]);
 
+/**
+ * Composite ops whose error PyTorch raises from the primitive they call (softmax runs
+ * aten::_softmax), named as PyTorch names them.
+ */
+const ATEN_NAMES: Record<string, string> = {
+  softmax: "_softmax",
+  log_softmax: "_log_softmax",
+};
+
 /** Ops whose PyTorch message for a sparse argument is not the dispatcher's. */
 const MESSAGES: Record<string, () => Error> = {
   reshape: () => runtimeError("reshape is not implemented for sparse tensors"),
@@ -935,7 +939,8 @@ export function sparseCall(
   }
   const special = MESSAGES[name];
   if (special !== undefined && !inplace) throw special();
-  const op = `${name}${inplace ? "_" : ""}${overload === "" ? "" : "." + overload}`;
+  const op =
+    ATEN_NAMES[name] ?? `${name}${inplace ? "_" : ""}${overload === "" ? "" : "." + overload}`;
   throw notImplemented(op, "SparseCPU");
 }
 

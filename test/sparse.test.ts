@@ -1,0 +1,449 @@
+/**
+ * Sparse COO tensors against PyTorch 1.13 (test/fixtures/sparse.json, made by
+ * scripts/fixtures/sparse_fx.py): each case is a small program run here under the same name;
+ * every key it yields (tensors with their indices, values, coalesced flag, requires_grad and
+ * grad_fn; printed strings; numbers; errors) is compared with PyTorch's. A NotImplementedError
+ * is compared up to its first sentence: PyTorch then lists its build's backends, tensorgrad
+ * what it implements (Note [sparse tensors] in src/ops/sparse.ts).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+import * as torch from "../src/index.js";
+import type { Tensor } from "../src/index.js";
+import { readFixture } from "./helpers/fixtures.js";
+
+type Out = unknown;
+interface Fixture {
+  torch: string;
+  cases: Record<string, Record<string, Out>>;
+}
+const fx = readFixture<Fixture>("sparse.json");
+
+/** A tensor as the fixture records it (sparse_fx.py's `T`). */
+function T(t: Tensor | null): Out {
+  if (t === null) return null;
+  const gradFn = t.gradFn === null ? null : t.gradFn.name().replace(/^torch::autograd::/, "");
+  if (t.isSparse)
+    return {
+      layout: "sparse_coo",
+      size: Array.from(t.shape),
+      dtype: t.dtype.name,
+      indices: t._indices().tolist(),
+      values: t._values().detach().tolist(),
+      coalesced: t.isCoalesced(),
+      requires_grad: t.requiresGrad,
+      grad_fn: gradFn,
+    };
+  return {
+    layout: "strided",
+    shape: Array.from(t.shape),
+    dtype: t.dtype.name,
+    values: t.detach().tolist(),
+    requires_grad: t.requiresGrad,
+    grad_fn: gradFn,
+  };
+}
+
+/** The error `fn` raises, as the fixture records it (sparse_fx.py's `E`). */
+function E(fn: () => unknown): Out {
+  try {
+    fn();
+  } catch (e) {
+    const err = e as Error;
+    let message = err.message;
+    if (err.name === "NotImplementedError" && message.startsWith("Could not run"))
+      message = message.slice(0, message.indexOf(". ") + 1);
+    return { type: err.name, message };
+  }
+  throw new Error("expected an error");
+}
+
+const idx = (): number[][] => [
+  [0, 1, 1],
+  [2, 0, 2],
+];
+const basic = (opts: { requiresGrad?: boolean } = {}): Tensor =>
+  torch.sparseCooTensor(idx(), torch.tensor([3, 4, 5]), [2, 3], opts);
+const DUP_I = [
+  [1, 0, 1, 0],
+  [0, 2, 0, 1],
+];
+const dup = (): Tensor => torch.sparseCooTensor(DUP_I, [1, 2, 3, 4], [2, 3]);
+const W23 = (): Tensor =>
+  torch.tensor([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
+
+/** The programs of sparse_fx.py, one per case, yielding the same keys. */
+const CASES: Record<string, () => Record<string, Out>> = {
+  create_basic: () => {
+    const s = basic();
+    return {
+      s: T(s),
+      str: String(s),
+      is_coalesced: s.isCoalesced(),
+      nnz: s._nnz(),
+      sparse_dim: s.sparseDim(),
+      dense_dim: s.denseDim(),
+      layout: `torch.${s.layout}`,
+      is_sparse: s.isSparse,
+      shape: Array.from(s.shape),
+      dim: s.dim(),
+      numel: s.numel(),
+      indices_err: E(() => s.indices()),
+      values_err: E(() => s.values()),
+      _indices: T(s._indices()),
+      _values: T(s._values()),
+      dense: T(s.toDense()),
+      repr_grad: String(basic({ requiresGrad: true })),
+    };
+  },
+  create_inferred: () => {
+    // Python's int list is int64; a JS number list is float32 (as torch.tensor), so say int64
+    const s = torch.sparseCooTensor([[0, 1, 0]], torch.tensor([1, 2, 3], { dtype: torch.int64 }));
+    const c = s.coalesce();
+    return {
+      s: T(s),
+      str: String(s),
+      c: T(c),
+      c_str: String(c),
+      indices: T(c.indices()),
+      values: T(c.values()),
+      f64: T(torch.sparseCooTensor([[0, 2]], [1.0, 2.0], { dtype: torch.float64 })),
+      one: T(torch.sparseCooTensor([[1], [2]], [7.0])),
+    };
+  },
+  create_hybrid: () => {
+    const s = torch.sparseCooTensor(
+      [[0, 2]],
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      [3, 2],
+    );
+    return {
+      s: T(s),
+      str: String(s),
+      sparse_dim: s.sparseDim(),
+      dense_dim: s.denseDim(),
+      dense: T(s.toDense()),
+    };
+  },
+  create_empty: () => {
+    const s = torch.sparseCooTensor(torch.zeros([2, 0], { dtype: torch.int64 }), torch.zeros(0), [
+      2, 2,
+    ]);
+    return { s: T(s), str: String(s), dense: T(s.toDense()), coalesced: T(s.coalesce()) };
+  },
+  create_errors: () => {
+    const i = torch.tensor(idx());
+    const v = torch.tensor([3, 4, 5]);
+    return {
+      size_small: E(() => torch.sparseCooTensor(i, v, [2, 2])),
+      negative: E(() => torch.sparseCooTensor([[0, -1]], [1, 2], [3])),
+      nnz_mismatch: E(() => torch.sparseCooTensor(i, torch.tensor([1, 2]), [2, 3])),
+      indices_1d: E(() => torch.sparseCooTensor(torch.tensor([0, 1, 1]), v, [2, 3])),
+      size_dims: E(() => torch.sparseCooTensor(i, v, [2])),
+      int_grad: E(() =>
+        torch.sparseCooTensor(i, torch.tensor([1, 2, 3], { dtype: torch.int64 }), [2, 3], {
+          requiresGrad: true,
+        }),
+      ),
+    };
+  },
+  to_sparse: () => {
+    const d = torch.tensor([
+      [0, 1.5, 0],
+      [2, 0, -1],
+    ]);
+    const s = d.toSparse();
+    const s1 = d.toSparse(1);
+    return {
+      s: T(s),
+      str: String(s),
+      s1: T(s1),
+      s1_str: String(s1),
+      coo: T(d.toSparseCoo()),
+      zeros: T(torch.zeros(2, 2).toSparse()),
+      ints: T(torch.tensor([0, 3, 0, 4], { dtype: torch.int64 }).toSparse()),
+      roundtrip: T(s.toDense()),
+      again: E(() => s.toSparse()),
+    };
+  },
+  to_sparse_grad: () => {
+    const d = torch.tensor(
+      [
+        [0, 1.5],
+        [2, 0],
+      ],
+      { requiresGrad: true },
+    );
+    const s = d.toSparse();
+    s.toDense()
+      .mul(
+        torch.tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+      )
+      .sum()
+      .backward();
+    return { s: T(s), str: String(s), grad: T(d.grad) };
+  },
+  coalesce: () => {
+    const s = dup();
+    const c = s.coalesce();
+    return {
+      s: T(s),
+      c: T(c),
+      c_str: String(c),
+      c_is: c.isCoalesced(),
+      again: c.coalesce() === c,
+      indices: T(c.indices()),
+      values: T(c.values()),
+      nnz: c._nnz(),
+      dense: T(s.toDense()),
+    };
+  },
+  to_dense_grad: () => {
+    const v = torch.tensor([1, 2, 3, 4], { requiresGrad: true });
+    const s = torch.sparseCooTensor(DUP_I, v, [2, 3]);
+    const d = s.toDense();
+    d.mul(W23()).sum().backward();
+    return { s: T(s), str: String(s), d: T(d), d_str: String(d), v_grad: T(v.grad) };
+  },
+  coalesce_grad: () => {
+    const v = torch.tensor([1, 2, 3, 4], { requiresGrad: true });
+    const c = torch.sparseCooTensor(DUP_I, v, [2, 3]).coalesce();
+    c.toDense().mul(W23()).sum().backward();
+    return { c: T(c), c_str: String(c), v_grad: T(v.grad) };
+  },
+  sparse_mm: () => {
+    const S = torch.sparseCooTensor(DUP_I, [1, 2, 3, 4], [2, 3], { requiresGrad: true });
+    const D = torch.tensor(
+      [
+        [1, -1],
+        [0.5, 2],
+        [3, 0],
+      ],
+      { requiresGrad: true },
+    );
+    const y = torch.sparse.mm(S, D);
+    y.mul(
+      torch.tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+    )
+      .sum()
+      .backward();
+    return {
+      y: T(y),
+      y_str: String(y),
+      S_grad: T(S.grad),
+      S_grad_str: String(S.grad),
+      D_grad: T(D.grad),
+    };
+  },
+  mm_dense_grad: () => {
+    const S = torch.sparseCooTensor(DUP_I, [1, 2, 3, 4], [2, 3]);
+    const D = torch.tensor(
+      [
+        [1, -1],
+        [0.5, 2],
+        [3, 0],
+      ],
+      { requiresGrad: true },
+    );
+    const y = torch.mm(S, D);
+    const z = S.matmul(D);
+    y.sum().backward();
+    const Sg = S.clone().requiresGrad_();
+    return {
+      y: T(y),
+      z: T(z),
+      D_grad: T(D.grad),
+      self_grad_err: E(() => torch.mm(Sg, D)),
+      vec: T(S.matmul(torch.tensor([1, 2, 3]))),
+      dense_sparse: E(() => torch.mm(D.detach().t(), S)),
+      shape_err: E(() => torch.sparse.mm(S, torch.ones(2, 2))),
+    };
+  },
+  sparse_sum: () => {
+    const v = torch.tensor([1, 2, 3, 4], { requiresGrad: true });
+    const s = torch.sparseCooTensor(DUP_I, v, [2, 3]);
+    const total = torch.sparse.sum(s);
+    const r1 = torch.sparse.sum(s, 1);
+    const r0 = torch.sparse.sum(s, 0);
+    const both = torch.sparse.sum(s, [0, 1]);
+    total.mul(2).backward();
+    return {
+      total: T(total),
+      total_str: String(total),
+      r1: T(r1),
+      r1_str: String(r1),
+      r0: T(r0),
+      both: T(both),
+      v_grad: T(v.grad),
+    };
+  },
+  sparse_sum_leaf: () => {
+    const S = torch.sparseCooTensor(DUP_I, [1, 2, 3, 4], [2, 3], { requiresGrad: true });
+    torch.sparse.sum(S).backward();
+    return { S_grad: T(S.grad) };
+  },
+  add_mul_t: () => {
+    const a = dup();
+    const b = torch.sparseCooTensor(
+      [
+        [0, 1],
+        [1, 1],
+      ],
+      [10, 20],
+      [2, 3],
+    );
+    const d = W23();
+    return {
+      add: T(a.add(b)),
+      add_str: String(a.add(b)),
+      add_alpha: T(a.add(b, { alpha: 2 })),
+      add_self: T(a.add(a)),
+      dense_add: T(d.add(a)),
+      sparse_dense: E(() => a.add(d)),
+      mul: T(a.mul(2)),
+      mul_op: T(a.mul(0.5)),
+      mul_tensor: T(a.mul(torch.tensor(3))),
+      t: T(a.t()),
+      t_str: String(a.t()),
+      transpose: T(a.transpose(0, 1)),
+      size_err: E(() => a.add(torch.sparseCooTensor([[0]], [1], [4]))),
+    };
+  },
+  add_mul_grad: () => {
+    const v = torch.tensor([1, 2, 3, 4], { requiresGrad: true });
+    const s = torch.sparseCooTensor(DUP_I, v, [2, 3]);
+    const b = torch.sparseCooTensor(
+      [
+        [0, 1],
+        [1, 1],
+      ],
+      [10, 20],
+      [2, 3],
+    );
+    const u = s.mul(3).add(b).t();
+    const w = torch.tensor([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+    u.toDense().mul(w).sum().backward();
+    return { u: T(u), u_str: String(u), v_grad: T(v.grad) };
+  },
+  softmax: () => {
+    const s = torch.sparseCooTensor(
+      [
+        [0, 0, 1, 1],
+        [0, 2, 1, 2],
+      ],
+      [1, 2, 3, -1],
+      [2, 3],
+    );
+    return {
+      softmax: T(torch.sparse.softmax(s, 1)),
+      softmax_str: String(torch.sparse.softmax(s, 1)),
+      softmax0: T(torch.sparse.softmax(s, 0)),
+      log_softmax: T(torch.sparse.logSoftmax(s, 1)),
+    };
+  },
+  not_implemented: () => {
+    const s = basic();
+    return {
+      exp: E(() => torch.exp(s)),
+      exp_method: E(() => s.exp()),
+      view: E(() => s.view(6)),
+      relu: E(() => torch.relu(s)),
+      softmax: E(() => torch.softmax(s, 1)),
+      log_softmax: E(() => torch.logSoftmax(s, 1)),
+      exp_inplace: E(() => s.detach().exp_()),
+      sum_dim: E(() => s.sum(1)),
+      tolist: E(() => s.tolist()),
+      item: E(() => s.item()),
+      reshape: E(() => s.reshape(6)),
+    };
+  },
+  gcn: () => {
+    const adj = torch.sparseCooTensor(
+      [
+        [0, 0, 1, 1, 2, 2, 2],
+        [0, 1, 0, 1, 1, 2, 0],
+      ],
+      [0.5, 0.5, 0.5, 0.5, 0.25, 0.5, 0.25],
+      [3, 3],
+    );
+    const x = torch.tensor([
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ]);
+    const W = torch.tensor(
+      [
+        [0.5, -1, 0.25],
+        [1.5, 0.5, -0.5],
+      ],
+      { requiresGrad: true },
+    );
+    const h = torch.sparse.mm(adj, x.mm(W)).relu();
+    const loss = h.pow(2).sum();
+    loss.backward();
+    return { h: T(h), h_str: String(h), loss: T(loss), W_grad: T(W.grad) };
+  },
+};
+
+/** Deep equality with float tolerance (float32 kernels sum in a different order than ATen's). */
+function close(actual: unknown, expected: unknown, path: string): void {
+  if (typeof expected === "number" && typeof actual === "number") {
+    const tol = 1e-6 + 1e-5 * Math.abs(expected);
+    assert.ok(Math.abs(actual - expected) <= tol, `${path}: ${actual} != ${expected}`);
+    return;
+  }
+  if (Array.isArray(expected)) {
+    assert.ok(Array.isArray(actual), `${path}: expected an array, got ${JSON.stringify(actual)}`);
+    assert.equal(actual.length, expected.length, `${path}: length`);
+    expected.forEach((e, i) => close(actual[i], e, `${path}[${i}]`));
+    return;
+  }
+  if (expected !== null && typeof expected === "object") {
+    assert.ok(actual !== null && typeof actual === "object", `${path}: expected an object`);
+    const a = actual as Record<string, unknown>;
+    const e = expected as Record<string, unknown>;
+    assert.deepEqual(Object.keys(a).sort(), Object.keys(e).sort(), `${path}: keys`);
+    for (const k of Object.keys(e)) close(a[k], e[k], `${path}.${k}`);
+    return;
+  }
+  assert.equal(actual, expected, path);
+}
+
+test("every fixture case has a program here, and every program a fixture case", () => {
+  assert.deepEqual(Object.keys(CASES).sort(), Object.keys(fx.cases).sort());
+});
+
+for (const [name, expected] of Object.entries(fx.cases)) {
+  test(`sparse: ${name}`, () => {
+    const program = CASES[name];
+    assert.ok(program !== undefined, `no program for ${name}`);
+    const actual = program();
+    for (const key of Object.keys(expected)) close(actual[key], expected[key], `${name}.${key}`);
+    assert.deepEqual(Object.keys(actual).sort(), Object.keys(expected).sort());
+  });
+}
+
+test("dense calls never reach the sparse path: a dense tensor's layout and registry ops", () => {
+  const x = torch.ones(2, 2);
+  assert.equal(x.layout, torch.strided);
+  assert.equal(x.isSparse, false);
+  assert.equal(x._rare, null);
+  assert.equal(String(x.exp().sum()), String(torch.tensor(4 * Math.E)));
+});
