@@ -167,9 +167,25 @@ export { sparseCooTensor, type SparseCooOptions, type SparseData } from "./ops/s
  * torch.sparse.mm(a, torch.ones(2, 1)); // tensor([[2.], [3.]])
  */
 export const sparse = {
+  /**
+   * `torch.sparse.mm(sparse, dense)`: the product, dense, differentiable in both operands.
+   * @example torch.sparse.mm(torch.eye(2).toSparse(), torch.ones(2, 1)) // tensor([[1.], [1.]])
+   */
   mm: SP.sparseMm,
+  /**
+   * `torch.sparse.sum(input, dim)`: the sum of the stored values (dense over all dims).
+   * @example torch.sparse.sum(torch.eye(2).toSparse()) // tensor(2.)
+   */
   sum: SP.sparseSum,
+  /**
+   * `torch.sparse.softmax(input, dim)`: softmax over the stored entries along `dim`.
+   * @example torch.sparse.softmax(torch.eye(2).toSparse(), 1).values() // tensor([1., 1.])
+   */
   softmax: SP.sparseSoftmax,
+  /**
+   * `torch.sparse.log_softmax(input, dim)`: log of `torch.sparse.softmax`.
+   * @example torch.sparse.logSoftmax(torch.eye(2).toSparse(), 1).values() // tensor([0., 0.])
+   */
   logSoftmax: SP.sparseLogSoftmax,
 };
 /**

@@ -878,7 +878,9 @@ class TensorMethods extends Tensor {
     if (!(src instanceof Tensor))
       throw typeError(`copy_(): argument 'other' (position 1) must be Tensor, not ${typeof src}`);
     if (this._sparse !== null || src._sparse !== null)
-      throw runtimeError("copy_(): tensorgrad copies between strided tensors only (Note [sparse tensors])");
+      throw runtimeError(
+        "copy_(): tensorgrad copies between strided tensors only (Note [sparse tensors])",
+      );
     inplace(this, false, (p) => {
       const b = noGrad(() => V.expand(src, this.shape.slice()));
       const out = wrap(castData(b, this.dtype), this.shape.slice(), this.dtype);

@@ -133,9 +133,11 @@ const CASES: Record<string, () => Record<string, Out>> = {
     };
   },
   create_empty: () => {
-    const s = torch.sparseCooTensor(torch.zeros([2, 0], { dtype: torch.int64 }), torch.zeros(0), [
-      2, 2,
-    ]);
+    const s = torch.sparseCooTensor(
+      torch.zeros([2, 0], { dtype: torch.int64 }),
+      torch.zeros(0),
+      [2, 2],
+    );
     return { s: T(s), str: String(s), dense: T(s.toDense()), coalesced: T(s.coalesce()) };
   },
   create_errors: () => {

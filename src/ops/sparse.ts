@@ -55,7 +55,13 @@ export function makeSparse(
   coalesced: boolean,
 ): Tensor {
   const shape = size.slice();
-  const t = new Tensor(allocZeros(0, values.dtype), shape, contiguousStrides(shape), 0, values.dtype);
+  const t = new Tensor(
+    allocZeros(0, values.dtype),
+    shape,
+    contiguousStrides(shape),
+    0,
+    values.dtype,
+  );
   t._sparse = { indices, values, coalesced };
   return t;
 }
@@ -147,7 +153,11 @@ function recordSparse(name: string, out: Tensor, inputs: (Tensor | null)[], fn: 
  * is read in place, a sparse one through a map of its (summed) blocks. Every formula reads
  * incoming gradients through this, as either layout can arrive.
  */
-function gradAt(g: Tensor, size: readonly number[], sd: number): (lin: number, e: number) => number {
+function gradAt(
+  g: Tensor,
+  size: readonly number[],
+  sd: number,
+): (lin: number, e: number) => number {
   if (g._sparse === null) {
     const { data, offset } = contiguousData(g);
     const block = numelOf(size.slice(sd));
@@ -454,15 +464,18 @@ export function toSparse(t: Tensor, sd: number | null = null): Tensor {
 /** A detached sparse tensor with the same parts (PyTorch's `detach()`). */
 function detachSparse(t: Tensor): Tensor {
   const p = partsOf(t);
-  return makeSparse(p.indices, noGrad(() => p.values.detach()), t.shape, p.coalesced);
+  return makeSparse(
+    p.indices,
+    noGrad(() => p.values.detach()),
+    t.shape,
+    p.coalesced,
+  );
 }
 
 /** A copy with its own indices and values (PyTorch's `clone()`; its node is the registry's). */
 function cloneSparse(t: Tensor): Tensor {
   const p = partsOf(t);
-  return noGrad(() =>
-    makeSparse(p.indices.clone(), p.values.clone(), t.shape, p.coalesced),
-  );
+  return noGrad(() => makeSparse(p.indices.clone(), p.values.clone(), t.shape, p.coalesced));
 }
 
 /**
@@ -475,9 +488,7 @@ function spmm(S: Tensor, D: Tensor, node: "SparseAddmmBackward0" | "MmBackward0"
   if (!(D instanceof Tensor)) throw typeError(`mm(): argument 'mat2' must be Tensor`);
   if (D._sparse !== null) throw notImplemented("mm", "SparseCPU");
   if (sparseDim(S) !== 2 || denseDim(S) !== 0 || D.dim() !== 2)
-    throw runtimeError(
-      `addmm: matrices expected, got ${S.dim()}D, ${D.dim()}D tensors`,
-    );
+    throw runtimeError(`addmm: matrices expected, got ${S.dim()}D, ${D.dim()}D tensors`);
   if (D.shape[0] !== S.shape[1])
     throw runtimeError(
       `addmm: Argument #3 (dense): Expected dim 0 size ${S.shape[1]}, got ${D.shape[0]}`,
@@ -572,7 +583,9 @@ export function sparseSum(input: Tensor, dim: number | readonly number[] | null 
       const cs = noGrad(() => coalesce(input));
       const cp = partsOf(cs);
       const vals = allocZeros(numelOf(cp.values.shape), input.dtype).fill(gv) as TypedArray;
-      return [makeSparse(cp.indices, wrap(vals, cp.values.shape.slice(), input.dtype), input.shape, true)];
+      return [
+        makeSparse(cp.indices, wrap(vals, cp.values.shape.slice(), input.dtype), input.shape, true),
+      ];
     });
   }
   if (dims.some((d) => d >= c.sd))
@@ -623,7 +636,9 @@ export function sparseSum(input: Tensor, dim: number | readonly number[] | null 
       for (let e = 0; e < cc.block; e++) gv[k * cc.block + e] = read(lin, e);
     }
     const cp = partsOf(cs);
-    return [makeSparse(cp.indices, wrap(gv, cp.values.shape.slice(), input.dtype), input.shape, true)];
+    return [
+      makeSparse(cp.indices, wrap(gv, cp.values.shape.slice(), input.dtype), input.shape, true),
+    ];
   });
 }
 
@@ -767,7 +782,9 @@ function sparseSoftmaxImpl(input: Tensor, dim: number, log: boolean): Tensor {
   const cs = noGrad(() => coalesce(input));
   const c = coo(cs);
   if (d >= c.sd || c.block !== 1)
-    throw notImplementedError("tensorgrad's sparse softmax takes a sparse dim of a tensor without dense dims");
+    throw notImplementedError(
+      "tensorgrad's sparse softmax takes a sparse dim of a tensor without dense dims",
+    );
   const group = (k: number): number => {
     let lin = 0;
     for (let e = 0; e < c.sd; e++)

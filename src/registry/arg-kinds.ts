@@ -71,7 +71,8 @@ export function kindAware(
   const { name, overload } = schema;
   const slow = (values: unknown[]): unknown => {
     for (let k = 0; k < tensorSlots.length; k++)
-      if (hasSparse(values[tensorSlots[k]])) return sparseCall(name, overload, values, inplace, cpu);
+      if (hasSparse(values[tensorSlots[k]]))
+        return sparseCall(name, overload, values, inplace, cpu);
     for (let k = 0; k < tensorSlots.length; k++)
       if (onDevice(values[tensorSlots[k]])) return deviceCall(name, overload, cpuForward, values);
     return cpu(values);
