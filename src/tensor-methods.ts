@@ -581,12 +581,7 @@ class TensorMethods extends Tensor {
       }
       want = o.dtype ?? undefined;
     }
-    const cast =
-      want === undefined
-        ? this
-        : this._sparse !== null
-          ? S.sparseTo(this, toDType(want) as DType)
-          : this.toDtype(want);
+    const cast = want === undefined ? this : this.toDtype(want);
     if (dev === null || dev.type === cast.device.type) return cast;
     if (this._sparse !== null)
       throw runtimeError("tensorgrad's sparse tensors live on the CPU (no sparse WebGPU kernels)");
@@ -638,6 +633,7 @@ class TensorMethods extends Tensor {
   override toDtype(dtype: DType | DTypeName): Tensor {
     const d = toDType(dtype);
     if (d === undefined || d === this.dtype) return this;
+    if (this._sparse !== null) return S.sparseTo(this, d);
     if (isDevice(this)) {
       const out = deviceZeros(this.shape.slice(), d);
       deviceWriteInto(out, this);

@@ -257,6 +257,8 @@ export class Tensor {
   get data(): Tensor {
     const d = new Tensor(this.typedArray, this.shape, this.strides, this.offset, this.dtype);
     d._inference = this._inference;
+    // Note [sparse tensors]: the alias shares the sparse parts
+    if (this._rare !== null && this._rare.sparse !== null) d._sparse = this._rare.sparse;
     return d;
   }
   /**

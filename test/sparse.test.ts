@@ -376,6 +376,40 @@ const CASES: Record<string, () => Record<string, Out>> = {
       reshape: E(() => s.reshape(6)),
     };
   },
+  leaf_grads: () => {
+    const S = torch.sparseCooTensor(DUP_I, [1, 2, 3, 4], [2, 3]);
+    S.requiresGrad_();
+    S.toDense().mul(W23()).sum().backward();
+    const first = T(S.grad);
+    const D = torch.tensor([
+      [1, -1],
+      [0.5, 2],
+      [3, 0],
+    ]);
+    torch.sparse.mm(S, D).sum().backward();
+    const second = T(S.grad);
+    torch.sparse.sum(S).backward();
+    return {
+      S: T(S),
+      S_str: String(S),
+      first,
+      second,
+      third: T(S.grad),
+      data: T(S.data),
+      detach: T(S.detach()),
+      is_leaf: S.isLeaf,
+    };
+  },
+  to_dtype: () => {
+    const s = dup();
+    return {
+      double: T(s.double()),
+      double_str: String(s.double()),
+      to: T(s.to(torch.float64)),
+      clone: T(s.clone()),
+      clone_str: String(basic({ requiresGrad: true }).clone()),
+    };
+  },
   gcn: () => {
     const adj = torch.sparseCooTensor(
       [

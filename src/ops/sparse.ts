@@ -28,7 +28,6 @@
 import { Tensor, type SparseParts } from "../tensor.js";
 import {
   DType,
-  bool,
   int64,
   promoteTypes,
   toDType,
@@ -43,6 +42,7 @@ import { anyNeedsGrad, record, registerDerivative } from "../autograd/function.j
 import { isGradEnabled, noGrad } from "../autograd/grad-mode.js";
 import type { Op } from "../autograd/derivatives.js";
 import { tensor as createTensor } from "./creation.js";
+import { cat } from "./views.js";
 
 // ---------------------------------------------------------------------------------------------
 // representation
@@ -579,13 +579,15 @@ export function sparseSum(input: Tensor, dim: number | readonly number[] | null 
     const out = wrap(allocZeros(1, input.dtype).fill(acc) as TypedArray, [], input.dtype);
     const name = dims === null ? "SumBackward0" : "SparseSumBackward0";
     return recordSparse(name, out, [input], (g) => {
-      const gv = Number(contiguousData(g).data[contiguousData(g).offset]);
+      // the gradient broadcast over the coalesced pattern: an expanded (stride-0) values
+      // tensor, as ATen's, which decides how a later sparse add combines it (addSparse)
+      const gd = contiguousData(g);
       const cs = noGrad(() => coalesce(input));
       const cp = partsOf(cs);
-      const vals = allocZeros(numelOf(cp.values.shape), input.dtype).fill(gv) as TypedArray;
-      return [
-        makeSparse(cp.indices, wrap(vals, cp.values.shape.slice(), input.dtype), input.shape, true),
-      ];
+      const one = allocZeros(1, input.dtype);
+      one[0] = gd.data[gd.offset];
+      const vals = noGrad(() => wrap(one, [1], input.dtype).expand(cp.values.shape.slice()));
+      return [makeSparse(cp.indices, vals, input.shape, true)];
     });
   }
   if (dims.some((d) => d >= c.sd))
@@ -662,7 +664,19 @@ function addSparse(a: Tensor, b: Tensor, alpha: number): Tensor {
   const dtype = promoteTypes(a.dtype, b.dtype);
   let out: Tensor;
   if (nnzOf(b) === 0) out = cloneSparse(a);
-  else if (nnzOf(a) === 0)
+  else if (nnzOf(a) !== 0 && !(pa.values.isContiguous() && pb.values.isContiguous())) {
+    // ATen's add_out_sparse_non_contiguous: the two lists concatenated, coalesced only when
+    // the entries outnumber the elements
+    out = noGrad(() => {
+      const joined = makeSparse(
+        cat([pa.indices, pb.indices], 1),
+        cat([pa.values.to(dtype), pb.values.mul(alpha).to(dtype)], 0),
+        a.shape,
+        false,
+      );
+      return nnzOf(joined) > numelOf(a.shape) ? coalesce(joined) : joined;
+    });
+  } else if (nnzOf(a) === 0)
     out = noGrad(() =>
       makeSparse(pb.indices.clone(), pb.values.mul(alpha).to(dtype), b.shape, pb.coalesced),
     );
@@ -981,7 +995,7 @@ export function sparseItemError(): Error {
 export function sparseTo(t: Tensor, dtype: DType): Tensor {
   const p = partsOf(t);
   if (dtype === t.dtype) return t;
-  if (dtype.needsConversion || dtype === bool)
+  if (dtype.needsConversion)
     throw notImplementedError(
       `tensorgrad's sparse tensors hold real values of a 32- or 64-bit dtype, not ${dtype.name}`,
     );
