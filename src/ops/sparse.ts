@@ -39,7 +39,7 @@ import { contiguousStrides, numelOf } from "../shape.js";
 import { notImplementedError, runtimeError, typeError, valueError } from "../errors.js";
 import { allocZeros, contiguousData, wrap } from "./core.js";
 import { anyNeedsGrad, record, registerDerivative } from "../autograd/function.js";
-import { isGradEnabled, noGrad } from "../autograd/grad-mode.js";
+import { enableGrad, isGradEnabled, noGrad } from "../autograd/grad-mode.js";
 import type { Op } from "../autograd/derivatives.js";
 import { tensor as createTensor } from "./creation.js";
 import { cat } from "./views.js";
@@ -920,6 +920,92 @@ const KERNELS: Record<string, Kernel> = {
   detach: ([a]) => detachSparse(a as Tensor),
 };
 
+/**
+ * Zero-preserving unary ops, which PyTorch runs on sparse COO tensors: the linear ones on the
+ * stored values as they are (the result keeps the input's pattern, uncoalesced), the others on
+ * the coalesced values (f of a sum of duplicates is not the sum of f).
+ */
+const LINEAR_UNARY = new Set(["neg", "negative", "deg2rad", "rad2deg"]);
+const UNARY = new Set([
+  ...LINEAR_UNARY,
+  "abs",
+  "absolute",
+  "sqrt",
+  "tanh",
+  "sin",
+  "sign",
+  "sgn",
+  "floor",
+  "ceil",
+  "round",
+  "trunc",
+  "expm1",
+  "log1p",
+  "asin",
+  "arcsin",
+  "asinh",
+  "arcsinh",
+  "atan",
+  "arctan",
+  "atanh",
+  "arctanh",
+  "sinh",
+  "tan",
+  "erf",
+  "erfinv",
+  "square",
+  "signbit",
+  "isnan",
+  "isinf",
+  "isposinf",
+  "isneginf",
+  "nan_to_num",
+]);
+
+const camel = (name: string): string =>
+  name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * A zero-preserving unary op on a sparse tensor: the dense op on its values. Recorded under the
+ * node the dense op records (PyTorch's name: AbsBackward0, PowBackward0 for square), whose
+ * gradient is the dense op's vector-Jacobian product on the coalesced values, run as a
+ * reentrant backward of that op (Note [reentrant backward] in autograd/engine.ts).
+ */
+function unarySparse(
+  name: string,
+  values: unknown[],
+  dense: (values: unknown[]) => unknown,
+): Tensor {
+  const S = values[0] as Tensor;
+  const rest = values.slice(1);
+  const src = LINEAR_UNARY.has(name) ? S : noGrad(() => coalesce(S));
+  const p = partsOf(src);
+  const y = noGrad(() => dense([p.values.detach(), ...rest]) as Tensor);
+  const out = makeSparse(p.indices, y, S.shape, p.coalesced);
+  if (!anyNeedsGrad([S]) || !y.dtype.differentiable) return out;
+  const c = noGrad(() => coalesce(S));
+  const cp = partsOf(c);
+  const x = noGrad(() => cp.values.detach()).requiresGrad_();
+  const method = camel(name);
+  const fx = enableGrad(() =>
+    (x as unknown as Record<string, (...a: unknown[]) => Tensor>)[method](...rest),
+  );
+  const node = fx.gradFn;
+  if (node === null) return out;
+  const cc = coo(c);
+  return recordSparse(node.name(), out, [S], (g) => {
+    if (name === "log1p")
+      throw runtimeError(
+        "log1p of a sparse tensor is made to be non-differentiable since local gradient of zero is 1 / (0 + 1) = 1 and it makes the tensor dense. Use a different mathematical operation which preserves sparsity of gradients, or report a bug if you think this is an error.",
+      );
+    const gv = valuesGrad(g, cc, cp.values.shape, S.dtype);
+    x.grad = null;
+    enableGrad(() => fx.backward(gv, { retainGraph: true }));
+    const dx = x.grad as Tensor | null;
+    return [dx === null ? null : makeSparse(cp.indices, dx, S.shape, true)];
+  });
+}
+
 /** Ops that read only a tensor's shape, dtype and autograd state, never its storage. */
 const METADATA = new Set([
   "numel",
@@ -964,6 +1050,7 @@ export function sparseCall(
 ): unknown {
   // metadata ops read the shape and dtype only: their dense forward serves
   if (!inplace && METADATA.has(name)) return dense(values);
+  if (!inplace && UNARY.has(name) && sp(values[0])) return unarySparse(name, values, dense);
   const k = inplace ? undefined : KERNELS[name];
   if (k !== undefined) {
     return k(values, overload);

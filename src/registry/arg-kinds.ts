@@ -16,6 +16,7 @@ import { deviceCall } from "../ops/webgpu.js";
 import { halfPath } from "./half-compute.js";
 import { perOp } from "./per-op.js";
 import { hasSparse, sparseCall } from "../ops/sparse.js";
+import { composedResults } from "./complex-compute.js";
 import type { Schema } from "./schema.js";
 
 type Forward = (...args: unknown[]) => unknown;
@@ -71,8 +72,12 @@ export function kindAware(
   const { name, overload } = schema;
   const slow = (values: unknown[]): unknown => {
     for (let k = 0; k < tensorSlots.length; k++)
-      if (hasSparse(values[tensorSlots[k]]))
-        return sparseCall(name, overload, values, inplace, cpu);
+      if (hasSparse(values[tensorSlots[k]])) {
+        const r = sparseCall(name, overload, values, inplace, cpu);
+        // a sparse kernel records its own node: the entry's derivative must not record over it
+        if (r instanceof Tensor && r._gradFn !== null) composedResults.add(r);
+        return r;
+      }
     for (let k = 0; k < tensorSlots.length; k++)
       if (onDevice(values[tensorSlots[k]])) return deviceCall(name, overload, cpuForward, values);
     return cpu(values);
