@@ -158,7 +158,12 @@ export const strided = "strided";
  * @example torch.eye(2).toSparse().layout === torch.sparseCoo // true
  */
 export const sparseCoo = "sparse_coo";
-export { sparseCooTensor, type SparseCooOptions, type SparseData } from "./ops/sparse.js";
+export {
+  sparseCooTensor,
+  type SparseCooOptions,
+  type SparseData,
+  type SparseAddmmOptions,
+} from "./ops/sparse.js";
 /**
  * torch.sparse: the operations on sparse COO tensors (Note [sparse tensors]): `mm` (sparse x
  * dense, differentiable in both), `sum`, `softmax`, `logSoftmax`.
@@ -187,7 +192,34 @@ export const sparse = {
    * @example torch.sparse.logSoftmax(torch.eye(2).toSparse(), 1).values() // tensor([0., 0.])
    */
   logSoftmax: SP.sparseLogSoftmax,
+  /**
+   * `torch.sparse.addmm(mat, mat1, mat2, *, beta, alpha)`: beta * mat + alpha * (mat1 @ mat2).
+   * @example torch.sparse.addmm(torch.zeros(2, 1), torch.eye(2).toSparse(), torch.ones(2, 1)) // tensor([[1.], [1.]])
+   */
+  addmm: SP.sparseAddmm,
+  /**
+   * Legacy `torch.sparse.FloatTensor(indices, values, size)` (keeps the values' dtype, as 1.13
+   * does) or `torch.sparse.FloatTensor(...sizes)` (empty).
+   * @example torch.sparse.FloatTensor([[0, 1]], [1, 2], [3])._nnz() // 2
+   */
+  FloatTensor: SP.legacySparse(float32),
+  /**
+   * Legacy `torch.sparse.DoubleTensor(indices, values, size)` or `(...sizes)`.
+   * @example torch.sparse.DoubleTensor(2, 3).dtype // torch.float64
+   */
+  DoubleTensor: SP.legacySparse(float64),
+  /**
+   * Legacy `torch.sparse.LongTensor(indices, values, size)` or `(...sizes)`.
+   * @example torch.sparse.LongTensor(2, 3).dtype // torch.int64
+   */
+  LongTensor: SP.legacySparse(int64),
+  /**
+   * Legacy `torch.sparse.IntTensor(indices, values, size)` or `(...sizes)`.
+   * @example torch.sparse.IntTensor(2, 3).dtype // torch.int32
+   */
+  IntTensor: SP.legacySparse(int32),
 };
+export { spmmFn as spmm } from "./ops/sparse.js";
 /**
  * PyTorch's memory formats (`torch.contiguous_format`, ...), for `memoryFormat` arguments:
  * `x.contiguous({ memoryFormat: torch.channelsLast })`.

@@ -430,6 +430,59 @@ const CASES: Record<string, () => Record<string, Out>> = {
     out.relu = E(() => basic().relu());
     return out;
   },
+  addmm_spmm_legacy: () => {
+    const S = torch.sparseCooTensor(DUP_I, [1, 2, 3, 4], [2, 3], { requiresGrad: true });
+    const D = torch.tensor(
+      [
+        [1, -1],
+        [0.5, 2],
+        [3, 0],
+      ],
+      { requiresGrad: true },
+    );
+    const M = torch.tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { requiresGrad: true },
+    );
+    const y = torch.sparse.addmm(M, S, D, { beta: 0.5, alpha: 2 });
+    y.mul(
+      torch.tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+    )
+      .sum()
+      .backward();
+    const i = torch.tensor(
+      [
+        [0, 1],
+        [1, 0],
+      ],
+      { dtype: torch.int64 },
+    );
+    return {
+      y: T(y),
+      M_grad: T(M.grad),
+      S_grad: T(S.grad),
+      D_grad: T(D.grad),
+      row: T(torch.sparse.addmm(torch.tensor([1, -1]), S.detach(), D.detach())),
+      spmm: T(torch.spmm(S.detach(), D)),
+      spmm_err: E(() => torch.spmm(S, D)),
+      float_f64: T(
+        torch.sparse.FloatTensor(
+          i,
+          torch.tensor([1, 2], { dtype: torch.float64 }),
+          new torch.Size([2, 2]),
+        ),
+      ),
+      float_empty: T(torch.sparse.FloatTensor(2, 3)),
+      float_empty_str: String(torch.sparse.FloatTensor(2, 3)),
+      double: T(torch.sparse.DoubleTensor(i, torch.tensor([1, 2], { dtype: torch.float64 }))),
+    };
+  },
   gcn: () => {
     const adj = torch.sparseCooTensor(
       [

@@ -479,12 +479,20 @@ function cloneSparse(t: Tensor): Tensor {
 }
 
 /**
- * The product of a sparse matrix (2 sparse dims) and a dense one: out[i] += v * D[j] for each
- * stored (i, j, v). `node` names its node: SparseAddmmBackward0 (torch.sparse.mm: gradients for
- * both; S's is the output gradient times D^T at S's pattern) or MmBackward0 (torch.mm, where
+ * beta * mat + alpha * (S @ D) for a sparse matrix S (2 sparse dims) and a dense D: out[i] +=
+ * alpha * v * D[j] for each stored (i, j, v); `mat` null for a plain product. `node` names its
+ * node: SparseAddmmBackward0 (torch.sparse.mm/addmm: gradients for all operands; S's is alpha
+ * times the output gradient times D^T at S's coalesced pattern) or MmBackward0 (torch.mm, where
  * PyTorch refuses a sparse self that requires grad).
  */
-function spmm(S: Tensor, D: Tensor, node: "SparseAddmmBackward0" | "MmBackward0"): Tensor {
+function spmm(
+  S: Tensor,
+  D: Tensor,
+  node: "SparseAddmmBackward0" | "MmBackward0",
+  mat: Tensor | null = null,
+  beta = 1,
+  alpha = 1,
+): Tensor {
   if (!(D instanceof Tensor)) throw typeError(`mm(): argument 'mat2' must be Tensor`);
   if (D._sparse !== null) throw notImplemented("mm", "SparseCPU");
   if (sparseDim(S) !== 2 || denseDim(S) !== 0 || D.dim() !== 2)
@@ -497,46 +505,56 @@ function spmm(S: Tensor, D: Tensor, node: "SparseAddmmBackward0" | "MmBackward0"
     throw runtimeError(
       "The backward pass for this operation requires the 'self' tensor to be strided, but a sparse tensor was given instead. Please either use a strided tensor or set requires_grad=False for 'self'",
     );
-  const dtype = promoteTypes(S.dtype, D.dtype);
-  const c = coo(S);
-  const dd = contiguousData(D);
   const m = S.shape[0];
   const p = D.shape[1];
+  const dtype =
+    mat === null
+      ? promoteTypes(S.dtype, D.dtype)
+      : promoteTypes(mat.dtype, promoteTypes(S.dtype, D.dtype));
+  const c = coo(S);
+  const dd = contiguousData(D);
   const out = allocZeros(m * p, dtype);
+  if (mat !== null && beta !== 0) {
+    // beta * mat, broadcast to [m, p] (beta 0 ignores mat's values, NaN included, as BLAS)
+    const md = contiguousData(noGrad(() => mat.expand([m, p]).contiguous()));
+    for (let e = 0; e < m * p; e++) out[e] = beta * Number(md.data[md.offset + e]);
+  }
   for (let k = 0; k < c.nnz; k++) {
     const i = c.idx[c.idxOff + k];
     const j = c.idx[c.idxOff + c.nnz + k];
-    const v = Number(c.vals[c.valOff + k]);
+    const v = alpha * Number(c.vals[c.valOff + k]);
     for (let q = 0; q < p; q++) out[i * p + q] += v * Number(dd.data[dd.offset + j * p + q]);
   }
   const y = wrap(out, [m, p], dtype);
-  return recordSparse(node, y, [S, D], (g) => {
+  return recordSparse(node, y, [S, D, mat], (g) => {
     const gd = contiguousData(g);
-    // dD = S^T g
+    // dD = alpha S^T g
     const dD = allocZeros(S.shape[1] * p, D.dtype);
     for (let k = 0; k < c.nnz; k++) {
       const i = c.idx[c.idxOff + k];
       const j = c.idx[c.idxOff + c.nnz + k];
-      const v = Number(c.vals[c.valOff + k]);
+      const v = alpha * Number(c.vals[c.valOff + k]);
       for (let q = 0; q < p; q++) dD[j * p + q] += v * Number(gd.data[gd.offset + i * p + q]);
     }
     let dS: Tensor | null = null;
     if (S.requiresGrad) {
-      // dS = (g D^T) at S's pattern: one dot product per stored position
-      const cs = coo(noGrad(() => coalesce(S)));
-      const vals = allocZeros(cs.nnz, S.dtype);
-      for (let k = 0; k < cs.nnz; k++) {
-        const i = cs.idx[cs.idxOff + k];
-        const j = cs.idx[cs.idxOff + cs.nnz + k];
+      // dS = alpha (g D^T) at S's coalesced pattern: one dot product per stored position
+      const cs = noGrad(() => coalesce(S));
+      const cc = coo(cs);
+      const vals = allocZeros(cc.nnz, S.dtype);
+      for (let k = 0; k < cc.nnz; k++) {
+        const i = cc.idx[cc.idxOff + k];
+        const j = cc.idx[cc.idxOff + cc.nnz + k];
         let acc = 0;
         for (let q = 0; q < p; q++)
           acc += Number(gd.data[gd.offset + i * p + q]) * Number(dd.data[dd.offset + j * p + q]);
-        vals[k] = acc;
+        vals[k] = alpha * acc;
       }
-      const cp = partsOf(noGrad(() => coalesce(S)));
-      dS = makeSparse(cp.indices, wrap(vals, [cs.nnz], S.dtype), S.shape, false);
+      dS = makeSparse(partsOf(cs).indices, wrap(vals, [cc.nnz], S.dtype), S.shape, false);
     }
-    return [dS, wrap(dD, D.shape.slice(), D.dtype)];
+    // dmat = beta g (the engine sums it back to mat's shape: Note [un-broadcasting])
+    const dM = mat === null ? null : beta === 1 ? g : noGrad(() => g.mul(beta));
+    return [dS, wrap(dD, D.shape.slice(), D.dtype), dM];
   });
 }
 
@@ -550,6 +568,68 @@ function spmm(S: Tensor, D: Tensor, node: "SparseAddmmBackward0" | "MmBackward0"
 export function sparseMm(mat1: Tensor, mat2: Tensor): Tensor {
   if (!(mat1 instanceof Tensor) || mat1._sparse === null) return mat1.mm(mat2);
   return spmm(mat1, mat2, "SparseAddmmBackward0");
+}
+
+/** `torch.sparse.addmm`'s keyword-only options. */
+export interface SparseAddmmOptions {
+  /** the factor of `mat` (default 1) */
+  beta?: number;
+  /** the factor of the product (default 1) */
+  alpha?: number;
+}
+
+/**
+ * PyTorch's `torch.sparse.addmm(mat, mat1, mat2, *, beta=1, alpha=1)`: beta * mat + alpha *
+ * (mat1 @ mat2) for a sparse mat1 and dense mat and mat2 (grad_fn SparseAddmmBackward0).
+ * @example
+ * const a = torch.sparseCooTensor([[0, 1], [1, 0]], [2, 3], [2, 2]);
+ * torch.sparse.addmm(torch.ones(2, 1), a, torch.ones(2, 1), { beta: 0.5 }); // tensor([[2.5000], [3.5000]])
+ */
+export function sparseAddmm(
+  mat: Tensor,
+  mat1: Tensor,
+  mat2: Tensor,
+  opts: SparseAddmmOptions = {},
+): Tensor {
+  const beta = opts.beta ?? 1;
+  const alpha = opts.alpha ?? 1;
+  if (!(mat1 instanceof Tensor) || mat1._sparse === null)
+    return mat.addmm(mat1, mat2, { beta, alpha });
+  return spmm(mat1, mat2, "SparseAddmmBackward0", mat, beta, alpha);
+}
+
+/**
+ * PyTorch's `torch.spmm(input, mat2)`: `torch.mm` under its sparse name (grad_fn MmBackward0;
+ * a sparse input must not require grad, as in PyTorch).
+ * @example torch.spmm(torch.eye(2).toSparse(), torch.ones(2, 1)) // tensor([[1.], [1.]])
+ */
+export function spmmFn(input: Tensor, mat2: Tensor): Tensor {
+  return input.mm(mat2);
+}
+
+/**
+ * PyTorch's legacy sparse constructors (`torch.sparse.FloatTensor(indices, values, size)`,
+ * `torch.sparse.FloatTensor(*sizes)`): as 1.13 does, the (indices, values) form keeps the
+ * values' dtype; the sizes form is an empty sparse tensor of the class's dtype.
+ */
+export function legacySparse(dtype: DType): (...args: unknown[]) => Tensor {
+  return (...args: unknown[]) => {
+    if (args.length > 0 && args.every((a) => typeof a === "number")) {
+      const size = args as number[];
+      return makeSparse(
+        wrap(allocZeros(0, int64), [size.length, 0], int64),
+        wrap(allocZeros(0, dtype), [0], dtype),
+        size,
+        true,
+      );
+    }
+    const [indices, values, size] = args as [SparseData, SparseData, number[] | undefined];
+    return sparseCooTensor(
+      indices,
+      values instanceof Tensor ? values : createTensor(values as never, { dtype }),
+      size ?? null,
+    );
+  };
 }
 
 /**
