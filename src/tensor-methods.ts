@@ -712,6 +712,11 @@ class TensorMethods extends Tensor {
 
   override get T(): Tensor {
     const nd = this.dim();
+    // Note [sparse tensors]: a sparse matrix transposes through the registry's sparse kernel
+    if (this._sparse !== null) {
+      if (nd > 2) throw S.sparseUnsupported("permute");
+      return nd < 2 ? this : this.t();
+    }
     return V.permute(
       this,
       Array.from({ length: nd }, (_, i) => nd - 1 - i),
@@ -722,6 +727,7 @@ class TensorMethods extends Tensor {
       throw runtimeError(
         `tensor.mT is only supported on matrices or batches of matrices. Got ${this.dim()}-D tensor.`,
       );
+    if (this._sparse !== null) return this.transpose(-2, -1);
     return V.transpose(this, -2, -1);
   }
   override get mH(): Tensor {
@@ -730,7 +736,7 @@ class TensorMethods extends Tensor {
         `tensor.mH is only supported on matrices or batches of matrices. Got ${this.dim()}-D tensor.`,
       );
     // Note [complex conj]: a complex tensor's conjugate is a new tensor (no conjugate bit)
-    const t = V.transpose(this, -2, -1);
+    const t = this._sparse !== null ? this.transpose(-2, -1) : V.transpose(this, -2, -1);
     return this.dtype.isComplex ? t.conj() : t;
   }
   override get H(): Tensor {
@@ -740,10 +746,11 @@ class TensorMethods extends Tensor {
       throw runtimeError(
         `tensor.H is only supported on matrices (2-D tensors). Got ${nd}-D tensor.${nd > 2 ? " For batches of matrices, consider using tensor.mH" : ""}`,
       );
-    const t = V.transpose(this, 0, 1);
+    const t = this._sparse !== null ? this.transpose(0, 1) : V.transpose(this, 0, 1);
     return this.dtype.isComplex ? t.conj() : t;
   }
   override index(...indices: I.IndexArg[]): Tensor {
+    if (this._sparse !== null) throw S.sparseUnsupported("index.Tensor");
     return I.index(this, indices);
   }
   override indexPut_(
@@ -751,6 +758,7 @@ class TensorMethods extends Tensor {
     values: Tensor | number,
     accumulate: boolean | { accumulate?: boolean } = false,
   ): this {
+    if (this._sparse !== null) throw typeError("Cannot assign to a sparse tensor");
     I.indexPut_(
       this,
       Array.isArray(indices) ? (indices as I.IndexArg[]) : [indices],
@@ -766,10 +774,15 @@ class TensorMethods extends Tensor {
   // in-place
 
   override zero_(): this {
+    if (this._sparse !== null) {
+      S.sparseZero_(this);
+      return this;
+    }
     return fillWith(this, 0, "ZeroBackward0");
   }
   override fill_(arg: number | boolean | Tensor | { value: number | boolean | Tensor }): this {
     // PyTorch's keyword form: fill_({ value })
+    if (this._sparse !== null) throw S.sparseUnsupported("fill_.Scalar");
     const value =
       typeof arg === "object" && !(arg instanceof Tensor) && arg !== null ? arg.value : arg;
     if (!(value instanceof Tensor)) {
@@ -790,11 +803,13 @@ class TensorMethods extends Tensor {
     return fillWith(this, re, "FillBackward3", value, im);
   }
   override apply_(fn: (v: number) => number | boolean): this {
+    if (this._sparse !== null) throw S.noStorageError();
     return applyElementwise(this, "apply_", [], ([v]) => fn(v as number));
   }
   override map_(other: Tensor, fn: (a: number, b: number) => number | boolean): this {
     if (!(other instanceof Tensor))
       throw typeError(`map_(): argument 'tensor' must be Tensor, not ${typeof other}`);
+    if (this._sparse !== null || other._sparse !== null) throw S.noStorageError();
     return applyElementwise(this, "map_", [other], ([a, b]) => fn(a as number, b as number));
   }
   override map2_(
@@ -804,6 +819,7 @@ class TensorMethods extends Tensor {
   ): this {
     if (!(x instanceof Tensor) || !(y instanceof Tensor))
       throw typeError("map2_(): arguments 'x' and 'y' must be Tensors");
+    if (this._sparse !== null || x._sparse !== null || y._sparse !== null) throw S.noStorageError();
     return applyElementwise(this, "map2_", [x, y], ([a, b, c]) =>
       fn(a as number, b as number, c as number),
     );

@@ -483,6 +483,28 @@ const CASES: Record<string, () => Record<string, Out>> = {
       double: T(torch.sparse.DoubleTensor(i, torch.tensor([1, 2], { dtype: torch.float64 }))),
     };
   },
+  methods: () => {
+    const s = dup();
+    const z = dup();
+    z.zero_();
+    return {
+      T: T(s.T),
+      mT: T(s.mT),
+      H: T(s.H),
+      is_contiguous: s.isContiguous(),
+      storage_offset: s.storageOffset(),
+      fill_: E(() => dup().fill_(1)),
+      setitem: E(() => dup().indexPut_([0], 1)),
+      apply_: E(() => dup().apply_((x) => x)),
+      map_: E(() => dup().map_(dup(), (a) => a)),
+      zero_: T(z),
+      zero_str: String(z),
+      zero_leaf: E(() => basic({ requiresGrad: true }).zero_()),
+      backward: E(() => basic({ requiresGrad: true }).backward()),
+      size: Array.from(s.size()),
+      float: T(s.float()),
+    };
+  },
   gcn: () => {
     const adj = torch.sparseCooTensor(
       [

@@ -1142,6 +1142,30 @@ export function sparseCall(
   throw notImplemented(op, "SparseCPU");
 }
 
+/** PyTorch's NotImplementedError for `op` on a sparse tensor (hand-written methods' check). */
+export function sparseUnsupported(op: string): Error {
+  return notImplemented(op, "SparseCPU");
+}
+
+/**
+ * PyTorch's `zero_()` of a sparse tensor: no entries left (its size kept, coalesced), in place.
+ */
+export function sparseZero_(t: Tensor): void {
+  const p = partsOf(t);
+  if (t.isLeaf && t.requiresGrad && isGradEnabled())
+    throw runtimeError(
+      "a leaf Variable that requires grad is being used in an in-place operation.",
+    );
+  const sd = p.indices.shape[0];
+  const dense = p.values.shape.slice(1);
+  t._sparse = {
+    indices: wrap(allocZeros(0, int64), [sd, 0], int64),
+    values: wrap(allocZeros(0, t.dtype), [0, ...dense], t.dtype),
+    coalesced: true,
+  };
+  t._version.value++;
+}
+
 /** Whether a registry argument (a Tensor or a list of them) holds a sparse tensor. */
 export function hasSparse(v: unknown): boolean {
   if (v instanceof Tensor) return v._sparse !== null;
