@@ -360,6 +360,30 @@ const CASES: Record<string, () => Record<string, Out>> = {
       log_softmax: T(torch.sparse.logSoftmax(s, 1)),
     };
   },
+  softmax_grad: () => {
+    const out: Record<string, Out> = {};
+    const runs: [string, typeof torch.sparse.softmax, number][] = [
+      ["softmax1", torch.sparse.softmax, 1],
+      ["log_softmax1", torch.sparse.logSoftmax, 1],
+      ["softmax0", torch.sparse.softmax, 0],
+    ];
+    for (const [name, fn, dim] of runs) {
+      const v = torch.tensor([1, 2, 3, -1], { requiresGrad: true });
+      const s = torch.sparseCooTensor(
+        [
+          [0, 0, 1, 1],
+          [0, 2, 1, 2],
+        ],
+        v,
+        [2, 3],
+      );
+      const y = fn(s, dim);
+      y.toDense().mul(W23()).sum().backward();
+      out[name] = T(y);
+      out[`${name}_grad`] = T(v.grad);
+    }
+    return out;
+  },
   not_implemented: () => {
     const s = basic();
     return {

@@ -904,7 +904,7 @@ function sparseSoftmaxImpl(input: Tensor, dim: number, log: boolean): Tensor {
     }
   }
   const y = makeSparse(partsOf(cs).indices, wrap(out, [c.nnz], input.dtype), input.shape, true);
-  const name = log ? "LogSoftmaxBackward0" : "SoftmaxBackward0";
+  const name = log ? "SparseLogSoftmaxBackward0" : "SparseSoftmaxBackward0";
   return recordSparse(name, y, [input], (g) => {
     // softmax: dx = y (g - sum_group(g y)); log_softmax: dx = g - exp(y) sum_group(g)
     const read = gradAt(g, input.shape, c.sd);
