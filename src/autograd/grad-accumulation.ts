@@ -13,10 +13,15 @@ import { Binary, binary } from "../backend/elementwise.js";
 import { takeOwnedGradient } from "./owned-grads.js";
 import { makeSparse } from "../ops/sparse.js";
 
-/** A leaf's first sparse gradient: a fresh detached sparse tensor over g's parts. */
+/**
+ * A leaf's first sparse gradient, as PyTorch's AccumulateGrad takes it: contiguous parts are
+ * taken into a new tensor (`_sparse_coo_tensor_unsafe`, coalesced only with at most one
+ * entry), others copied (`clone()`, which keeps the flag). Nothing writes the parts in place.
+ */
 function sparseLeafGrad(g: Tensor): Tensor {
   const p = g._sparse as NonNullable<Tensor["_sparse"]>;
-  return makeSparse(p.indices, p.values, g.shape, p.coalesced);
+  const taken = p.indices.isContiguous() && p.values.isContiguous();
+  return makeSparse(p.indices, p.values, g.shape, taken ? p.indices.shape[1] <= 1 : p.coalesced);
 }
 
 /**

@@ -415,7 +415,8 @@ export function toDense(t: Tensor): Tensor {
     for (let e = 0; e < c.block; e++) out[base + e] += Number(c.vals[c.valOff + k * c.block + e]);
   }
   const d = wrap(out, t.shape.slice(), t.dtype);
-  return recordSparse("ToDenseBackward0", d, [t], (g) => [maskedGrad(g, t, false)]);
+  // to_dense_backward: grad.sparse_mask(input.coalesce()), flagged coalesced as its mask
+  return recordSparse("ToDenseBackward0", d, [t], (g) => [maskedGrad(g, t, true)]);
 }
 
 /**
@@ -729,7 +730,7 @@ export function sparseSum(input: Tensor, dim: number | readonly number[] | null 
  * lists in order (equal positions add; each list is assumed sorted, so uncoalesced operands
  * give PyTorch's same uncoalesced order), coalesced when both operands are.
  */
-function addSparse(a: Tensor, b: Tensor, alpha: number): Tensor {
+function addSparse(a: Tensor, b: Tensor, alpha: number, node = "AddBackward0"): Tensor {
   if (a.shape.length !== b.shape.length || a.shape.some((s, i) => s !== b.shape[i]))
     throw runtimeError(
       `add: expected sizes of 'self' and 'other' to match, but [${a.shape.join(", ")}] != [${b.shape.join(", ")}]`,
@@ -813,10 +814,7 @@ function addSparse(a: Tensor, b: Tensor, alpha: number): Tensor {
       pa.coalesced && pb.coalesced,
     );
   }
-  return recordSparse("AddBackward0", out, [a, b], (g) => [
-    g,
-    alpha === 1 ? g : noGrad(() => g.mul(alpha)),
-  ]);
+  return recordSparse(node, out, [a, b], (g) => [g, alpha === 1 ? g : noGrad(() => g.mul(alpha))]);
 }
 
 /** The number a 0-dim tensor or JS number operand holds (null for anything else). */
@@ -838,6 +836,110 @@ function mulScalar(S: Tensor, other: unknown): Tensor {
   return recordSparse("MulBackward0", out, [S, o], (g) => [
     noGrad(() => g.mul(s)),
     o !== null && o.requiresGrad ? noGrad(() => sparseSum(g.mul(S))) : null,
+  ]);
+}
+
+/** Whether two shapes are equal. */
+const sameShape = (a: readonly number[], b: readonly number[]): boolean =>
+  a.length === b.length && a.every((s, i) => s === b[i]);
+
+/**
+ * sparse * sparse as ATen's CPU kernel: each stored entry of the operand with more entries
+ * (self on a tie), in its order, times the other's coalesced value at that position, kept where
+ * the other has one; coalesced when both operands are. MulBackward0: g * b, g * a.
+ */
+function mulSparseSparse(a: Tensor, b: Tensor): Tensor {
+  if (!sameShape(a.shape, b.shape))
+    throw runtimeError(
+      `mul operands have incompatible sizes: [${a.shape.join(", ")}] and [${b.shape.join(", ")}]`,
+    );
+  const dtype = promoteTypes(a.dtype, b.dtype);
+  const [big, small] = nnzOf(a) >= nnzOf(b) ? [a, b] : [b, a];
+  const cb = coo(big);
+  const cs = coo(noGrad(() => coalesce(small)));
+  const rowOf = new Map<number, number>();
+  for (let k = 0; k < cs.nnz; k++) rowOf.set(linearAt(cs, k), k);
+  const cols: number[][] = [];
+  const vals: number[] = [];
+  for (let k = 0; k < cb.nnz; k++) {
+    const lin = linearAt(cb, k);
+    const j = rowOf.get(lin);
+    if (j === undefined) continue;
+    cols.push(unravel(lin, a.shape, cb.sd));
+    for (let e = 0; e < cb.block; e++)
+      vals.push(
+        Number(cb.vals[cb.valOff + k * cb.block + e]) *
+          Number(cs.vals[cs.valOff + j * cs.block + e]),
+      );
+  }
+  const data = allocZeros(vals.length, dtype);
+  vals.forEach((v, i) => (data[i] = v));
+  const out = makeSparse(
+    indicesTensor(cols, cb.sd),
+    wrap(data, [cols.length, ...partsOf(a).values.shape.slice(1)], dtype),
+    a.shape,
+    partsOf(a).coalesced && partsOf(b).coalesced,
+  );
+  return recordSparse("MulBackward0", out, [a, b], (g) => [
+    a.requiresGrad ? noGrad(() => g.mul(b)) : null,
+    b.requiresGrad ? noGrad(() => g.mul(a)) : null,
+  ]);
+}
+
+/**
+ * sparse * dense of the same shape: each stored block times the dense elements at its position
+ * (S's pattern kept, duplicates included, as ATen's). MulBackward0: g * D for S, g * S for D
+ * (in the operands' order `sparseFirst`).
+ */
+function mulSparseDense(S: Tensor, D: Tensor, sparseFirst: boolean): Tensor {
+  if (!sameShape(S.shape, D.shape)) throw notImplemented("mul.Tensor", "SparseCPU");
+  const dtype = promoteTypes(S.dtype, D.dtype);
+  const c = coo(S);
+  const dd = contiguousData(D);
+  const out = allocZeros(c.nnz * c.block, dtype);
+  for (let k = 0; k < c.nnz; k++) {
+    const base = linearAt(c, k) * c.block;
+    for (let e = 0; e < c.block; e++)
+      out[k * c.block + e] =
+        Number(c.vals[c.valOff + k * c.block + e]) * Number(dd.data[dd.offset + base + e]);
+  }
+  const p = partsOf(S);
+  const r = makeSparse(p.indices, wrap(out, p.values.shape.slice(), dtype), S.shape, p.coalesced);
+  const grads = (g: Tensor): (Tensor | null)[] => {
+    const dS = S.requiresGrad ? noGrad(() => g.mul(D)) : null;
+    const dD = D.requiresGrad ? noGrad(() => g.mul(S)) : null;
+    return sparseFirst ? [dS, dD] : [dD, dS];
+  };
+  return recordSparse("MulBackward0", r, sparseFirst ? [S, D] : [D, S], grads);
+}
+
+/** Dispatches `mul(a, b)` with a sparse operand by the other one's kind. */
+function mulSparse(a: unknown, b: unknown): Tensor {
+  if (sp(a) && sp(b)) return mulSparseSparse(a, b);
+  const [S, other, sparseFirst] = sp(a) ? [a, b, true] : [b as Tensor, a, false];
+  if (scalarOf(other) !== null) return mulScalar(S, other);
+  return mulSparseDense(S, other as Tensor, sparseFirst);
+}
+
+/**
+ * sparse / scalar: the values divided (DivBackward0: g / s for the sparse operand, and
+ * -sum(g * out) / s for a 0-dim tensor divisor that requires grad).
+ */
+function divSparse(a: unknown, b: unknown, roundingMode: unknown): Tensor {
+  const s = scalarOf(b);
+  if (!sp(a) || s === null)
+    throw runtimeError(
+      `Sparse division requires a scalar or zero-dim dense tensor divisor (got shape [${b instanceof Tensor ? b.shape.join(", ") : ""}] for divisor)`,
+    );
+  if (roundingMode !== null && roundingMode !== undefined)
+    throw notImplemented("div.Tensor_mode", "SparseCPU");
+  const p = partsOf(a);
+  const vals = noGrad(() => p.values.div(b as Tensor | number));
+  const out = makeSparse(p.indices, vals, a.shape, p.coalesced);
+  const o = b instanceof Tensor ? b : null;
+  return recordSparse("DivBackward0", out, [a, o], (g) => [
+    a.requiresGrad ? noGrad(() => g.mul(1 / s)) : null,
+    o !== null && o.requiresGrad ? noGrad(() => sparseSum(g.mul(out)).mul(-1 / s)) : null,
   ]);
 }
 
@@ -986,7 +1088,20 @@ const KERNELS: Record<string, Kernel> = {
     // dense + sparse: dense + the sparse operand made dense (its gradient through ToDenseBackward0)
     return (a as Tensor).add(toDense(b as Tensor), { alpha: al });
   },
-  mul: ([a, b]) => (sp(a) ? mulScalar(a, b) : mulScalar(b as Tensor, a)),
+  mul: ([a, b]) => mulSparse(a, b),
+  div: ([a, b, mode], overload) => {
+    if (overload !== "Tensor" && overload !== "Tensor_mode")
+      throw notImplemented(`div.${overload}`, "SparseCPU");
+    return divSparse(a, b, mode);
+  },
+  sub: ([a, b, alpha], overload) => {
+    const al = alpha === undefined ? 1 : Number(alpha);
+    if (overload !== "Tensor") throw notImplemented(`sub.${overload}`, "SparseCPU");
+    if (sp(a) && sp(b)) return addSparse(a, b, -al, "SubBackward0");
+    if (sp(a))
+      throw runtimeError("add(sparse, dense) is not supported. Use add(dense, sparse) instead.");
+    return (a as Tensor).sub(toDense(b as Tensor), { alpha: al });
+  },
   t: ([a]) => {
     const S = a as Tensor;
     if (S.dim() < 2) return S;
@@ -1131,6 +1246,14 @@ export function sparseCall(
   // metadata ops read the shape and dtype only: their dense forward serves
   if (!inplace && METADATA.has(name)) return dense(values);
   if (!inplace && UNARY.has(name) && sp(values[0])) return unarySparse(name, values, dense);
+  // pow(sparse, exponent): on the stored values (structural zeros stay zero), but for 0
+  if (!inplace && name === "pow" && overload === "Tensor_Scalar" && sp(values[0])) {
+    if (Number(values[1]) === 0)
+      throw runtimeError(
+        "pow: cannot raise to zeroth power on sparse tensor; it would make the result tensor dense",
+      );
+    return unarySparse(name, values, dense);
+  }
   const k = inplace ? undefined : KERNELS[name];
   if (k !== undefined) {
     return k(values, overload);
