@@ -750,7 +750,12 @@ class TensorMethods extends Tensor {
     return this.dtype.isComplex ? t.conj() : t;
   }
   override index(...indices: I.IndexArg[]): Tensor {
-    if (this._sparse !== null) throw S.sparseUnsupported("index.Tensor");
+    if (this._sparse !== null) {
+      // Note [sparse tensors]: integers select (s[i], s[i, j]); other indices have no kernel
+      if (indices.length === 0 || !indices.every((i) => typeof i === "number"))
+        throw S.sparseUnsupported("index.Tensor");
+      return (indices as number[]).reduce<Tensor>((t, i) => t.select(0, i), this);
+    }
     return I.index(this, indices);
   }
   override indexPut_(

@@ -449,6 +449,7 @@ const CASES: Record<string, () => Record<string, Out>> = {
       log_softmax: E(() => torch.logSoftmax(s, 1)),
       exp_inplace: E(() => s.detach().exp_()),
       sum_dim: E(() => s.sum(1)),
+      sum_all: E(() => s.sum()),
       tolist: E(() => s.tolist()),
       item: E(() => s.item()),
       reshape: E(() => s.reshape(6)),
@@ -581,6 +582,33 @@ const CASES: Record<string, () => Record<string, Out>> = {
       backward: E(() => basic({ requiresGrad: true }).backward()),
       size: Array.from(s.size()),
       float: T(s.float()),
+    };
+  },
+  select: () => {
+    const v = torch.tensor([1, 2, 3, 4], { requiresGrad: true });
+    const a = torch.sparseCooTensor(DUP_I, v, [2, 3]);
+    const b = torch.sparseCooTensor([[1, 0, 1]], [1, 2, 3], [3]);
+    const h = torch.sparseCooTensor(
+      [[0, 1, 0]],
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      [2, 2],
+    );
+    const r = a.index(1);
+    return {
+      row: T(r),
+      row_str: String(r),
+      col: T(a.select(1, 0)),
+      last: T(a.index(-1)),
+      one_d: T(b.index(1)),
+      hybrid_row: T(h.index(0)),
+      hybrid_dense: T(h.select(1, 1)),
+      two: T(a.index(0, 1)),
+      oob: E(() => a.index(5)),
+      backward: E(() => r.toDense().sum().backward()),
     };
   },
   gcn: () => {

@@ -36,7 +36,7 @@ import {
   type TypedArray,
 } from "../dtype.js";
 import { contiguousStrides, numelOf } from "../shape.js";
-import { notImplementedError, runtimeError, typeError, valueError } from "../errors.js";
+import { indexError, notImplementedError, runtimeError, typeError, valueError } from "../errors.js";
 import { allocZeros, contiguousData, wrap } from "./core.js";
 import { anyNeedsGrad, record, registerDerivative } from "../autograd/function.js";
 import { enableGrad, isGradEnabled, noGrad } from "../autograd/grad-mode.js";
@@ -943,6 +943,68 @@ function divSparse(a: unknown, b: unknown, roundingMode: unknown): Tensor {
   ]);
 }
 
+/**
+ * PyTorch's select of a sparse tensor (`s[i]`, `s.select(dim, i)`): along a sparse dim, the
+ * entries at `i` with that index row dropped (uncoalesced), or, for the last sparse dim, the
+ * dense sum of their blocks; along a dense dim, every block's slice. SelectBackward0 raises as
+ * PyTorch 1.13's does (its select_backward has no sparse kernel).
+ */
+export function selectSparse(S: Tensor, dim: number, index: number): Tensor {
+  const n = S.dim();
+  const d = dim < 0 ? dim + n : dim;
+  if (d < 0 || d >= n)
+    throw runtimeError(
+      `Dimension out of range (expected to be in range of [${-n}, ${n - 1}], but got ${dim})`,
+    );
+  const size = S.shape[d];
+  if (index < -size || index >= size)
+    throw indexError(`index ${index} is out of bounds for dimension ${d} with size ${size}`);
+  const i = index < 0 ? index + size : index;
+  const c = coo(S);
+  const p = partsOf(S);
+  const denseShape = p.values.shape.slice(1);
+  let out: Tensor;
+  if (d >= c.sd) {
+    const vals = noGrad(() => p.values.select(d - c.sd + 1, i).contiguous());
+    out = makeSparse(
+      p.indices,
+      vals,
+      [...S.shape.slice(0, d), ...S.shape.slice(d + 1)],
+      p.coalesced,
+    );
+  } else {
+    const kept: number[] = [];
+    for (let k = 0; k < c.nnz; k++) if (c.idx[c.idxOff + d * c.nnz + k] === i) kept.push(k);
+    if (c.sd === 1) {
+      const sum = allocZeros(c.block, S.dtype);
+      for (const k of kept)
+        for (let e = 0; e < c.block; e++) sum[e] += Number(c.vals[c.valOff + k * c.block + e]);
+      out = wrap(sum, denseShape, S.dtype);
+    } else {
+      const cols = kept.map((k) => {
+        const col: number[] = [];
+        for (let r = 0; r < c.sd; r++)
+          if (r !== d) col.push(Number(c.idx[c.idxOff + r * c.nnz + k]));
+        return col;
+      });
+      const vals = allocZeros(kept.length * c.block, S.dtype);
+      kept.forEach((k, j) => {
+        for (let e = 0; e < c.block; e++)
+          vals[j * c.block + e] = c.vals[c.valOff + k * c.block + e];
+      });
+      out = makeSparse(
+        indicesTensor(cols, c.sd - 1),
+        wrap(vals, [kept.length, ...denseShape], S.dtype),
+        [...S.shape.slice(0, d), ...S.shape.slice(d + 1)],
+        false,
+      );
+    }
+  }
+  return recordSparse("SelectBackward0", out, [S], () => {
+    throw notImplemented("select_backward", "SparseCPU");
+  });
+}
+
 /** Swaps sparse dims d0 and d1 (rows of the indices); uncoalesced (TransposeBackward0). */
 function transposeSparse(S: Tensor, d0: number, d1: number, name: string): Tensor {
   const n = S.dim();
@@ -1112,6 +1174,10 @@ const KERNELS: Record<string, Kernel> = {
     return transposeSparse(a as Tensor, d0 as number, d1 as number, "TransposeBackward0");
   },
   clone: ([a]) => cloneSparse(a as Tensor),
+  select: ([a, dim, index], overload) => {
+    if (overload !== "int") throw notImplemented(`select.${overload}`, "SparseCPU");
+    return selectSparse(a as Tensor, dim as number, index as number);
+  },
   detach: ([a]) => detachSparse(a as Tensor),
 };
 
@@ -1223,6 +1289,7 @@ const METADATA = new Set([
  * aten::_softmax), named as PyTorch names them.
  */
 const ATEN_NAMES: Record<string, string> = {
+  sum: "sum.dim_IntList",
   softmax: "_softmax",
   log_softmax: "_log_softmax",
 };
