@@ -13,31 +13,33 @@
  * - Registry ops: the one argument scan every call already makes (Note [argument kinds],
  *   registry/arg-kinds.ts) also tests `_rare?.sparse`; a dense call pays that one field test.
  *   A call with a sparse tensor goes to `sparseCall` below, which runs the op's sparse kernel
- *   (mm, matmul, add, mul, t, transpose, clone, detach) or raises PyTorch's
- *   `NotImplementedError: Could not run 'aten::<op>' with arguments from the 'SparseCPU'
- *   backend.` (PyTorch then lists its build's backends; tensorgrad names what it implements).
- * - Hand-written Tensor methods that read storage (tolist, item, toString, to, copy_) test
- *   `isSparse` and print, refuse or convert as PyTorch does.
+ *   (`KERNELS`: mm, matmul, add, sub, mul, div, t, transpose, select, clone, detach; pow and
+ *   the zero-preserving unary ops of `UNARY` on the values; the metadata ops of `METADATA`
+ *   through their dense forward) or raises PyTorch's `NotImplementedError: Could not run
+ *   'aten::<op>' with arguments from the 'SparseCPU' backend.` (PyTorch goes on with its
+ *   build's list of backends; tensorgrad names what it implements instead). In-place forms
+ *   refuse a sparse self before computing on its (dense) shadow (registry/define.ts). A
+ *   sparse kernel's result carries its own node, which the registry's derivative then leaves
+ *   alone (`composedResults`).
+ * - Hand-written Tensor methods that read storage (tolist, item, toString, to/toDtype, copy_,
+ *   fill_, zero_, apply_/map_, index/indexPut_, T/mT/H, data, torch.save) test `isSparse`
+ *   and print, convert, select or raise as PyTorch does.
  * - Autograd: sparse results record closure nodes under PyTorch's names (ToDenseBackward0,
  *   SparseCooTensorWithDimsAndTensorsBackward0, SparseAddmmBackward0, ...). A gradient flowing
  *   to a sparse tensor may be sparse or dense; every formula reads it through `gradAt`, which
- *   takes either. The engine's leaf accumulation keeps a sparse gradient sparse.
- * Values are real (no half or complex dtypes); the backward closures compute with kernels,
- * not recorded ops, so sparse graphs support first derivatives only.
+ *   takes either. The engine's leaf accumulation keeps a sparse gradient sparse, as
+ *   AccumulateGrad does (autograd/grad-accumulation.ts).
+ * - Structure follows ATen's CPU kernels where a result shows it: which ops coalesce, the
+ *   order of entries (add's merge of two index lists, mul's probe of the larger operand), and
+ *   the coalesced flag.
+ * Values are real and 32- or 64-bit (no half or complex dtypes); most backward closures
+ * compute with kernels, not recorded ops, so sparse graphs give first derivatives only.
  */
 import { Tensor, type SparseParts } from "../tensor.js";
-import {
-  DType,
-  int64,
-  promoteTypes,
-  toDType,
-  getDefaultDtype,
-  type DTypeName,
-  type TypedArray,
-} from "../dtype.js";
+import { DType, int64, promoteTypes, toDType, type DTypeName, type TypedArray } from "../dtype.js";
 import { contiguousStrides, numelOf } from "../shape.js";
 import { indexError, notImplementedError, runtimeError, typeError, valueError } from "../errors.js";
-import { allocZeros, contiguousData, wrap } from "./core.js";
+import { allocZeros, contiguousData, onDevice, wrap } from "./core.js";
 import { anyNeedsGrad, record, registerDerivative } from "../autograd/function.js";
 import { enableGrad, isGradEnabled, noGrad } from "../autograd/grad-mode.js";
 import type { Op } from "../autograd/derivatives.js";
@@ -257,6 +259,7 @@ export function sparseCooTensor(
         ? values.to(want)
         : values
       : createTensor(values as never, want === undefined ? {} : { dtype: want });
+  if (onDevice(idx) || onDevice(vals)) throw cpuOnly();
   if (vals.dtype.needsConversion)
     throw notImplementedError(
       `tensorgrad's sparse tensors hold real values of a 32- or 64-bit dtype, not ${vals.dtype.name}`,
@@ -321,6 +324,11 @@ export function sparseCooTensor(
 
 // ---------------------------------------------------------------------------------------------
 // structure
+
+/** The error for a WebGPU operand: sparse tensors and their kernels are the CPU's. */
+function cpuOnly(): Error {
+  return runtimeError("tensorgrad's sparse tensors live on the CPU (no sparse WebGPU kernels)");
+}
 
 /** PyTorch's `t.sparse_dim()`: 0 for a dense tensor. */
 export function sparseDim(t: Tensor): number {
@@ -430,8 +438,12 @@ export function toSparse(t: Tensor, sd: number | null = null): Tensor {
   const k = sd ?? n;
   if (sd !== null && (sd < 0 || sd > n))
     throw runtimeError(`sparse_dim must be in [0, ${n}], but got ${sd}`);
-  const src = t.dtype.needsConversion ? noGrad(() => t.to(getDefaultDtype())) : t;
-  const { data, offset } = contiguousData(src);
+  if (t.dtype.needsConversion)
+    throw notImplementedError(
+      `tensorgrad's sparse tensors hold real values of a 32- or 64-bit dtype, not ${t.dtype.name}`,
+    );
+  if (onDevice(t)) throw cpuOnly();
+  const { data, offset } = contiguousData(t);
   const lead = numelOf(t.shape.slice(0, k));
   const block = numelOf(t.shape.slice(k));
   const cols: number[][] = [];
