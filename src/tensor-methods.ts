@@ -72,6 +72,13 @@ export interface ToOptions {
  * print must not throw). Moving a tensor that requires grad to the device is refused: the
  * move's backward would bring the gradient back to the CPU synchronously.
  */
+/** PyTorch's legacy type name of a tensor (`torch.FloatTensor`, `torch.sparse.FloatTensor`). */
+function legacyTypeName(t: Tensor): string {
+  return t._sparse === null
+    ? t.dtype.tensorTypeName
+    : t.dtype.tensorTypeName.replace(/^torch\./, "torch.sparse.");
+}
+
 /** A dense CPU tensor as print.ts reads it. */
 function printSource(t: Tensor): PrintSource {
   const { data, offset } = valuesOf(t);
@@ -894,10 +901,15 @@ class TensorMethods extends Tensor {
   override copy_(src: Tensor): this {
     if (!(src instanceof Tensor))
       throw typeError(`copy_(): argument 'other' (position 1) must be Tensor, not ${typeof src}`);
-    if (this._sparse !== null || src._sparse !== null)
-      throw runtimeError(
-        "copy_(): tensorgrad copies between strided tensors only (Note [sparse tensors])",
-      );
+    if (this._sparse !== null || src._sparse !== null) {
+      // PyTorch copies sparse to sparse (resizing self); between layouts it refuses
+      if (this._sparse === null || src._sparse === null)
+        throw runtimeError(
+          `copy_() between dense and sparse Tensors is not implemented! Found self type = ${legacyTypeName(this)} and src type = ${legacyTypeName(src)}`,
+        );
+      S.sparseCopy_(this, src);
+      return this;
+    }
     inplace(this, false, (p) => {
       const b = noGrad(() => V.expand(src, this.shape.slice()));
       const out = wrap(castData(b, this.dtype), this.shape.slice(), this.dtype);

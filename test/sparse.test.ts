@@ -611,6 +611,66 @@ const CASES: Record<string, () => Record<string, Out>> = {
       backward: E(() => r.toDense().sum().backward()),
     };
   },
+  linear_unsqueeze_copy: () => {
+    const S = torch.sparseCooTensor(idx(), [3, 4, 5], [2, 3]);
+    const out: Record<string, Out> = {};
+    const W = torch.tensor(
+      [
+        [1, 2, -1],
+        [0.5, 0, 3],
+      ],
+      { requiresGrad: true },
+    );
+    const b = torch.tensor([1, 2], { requiresGrad: true });
+    let y = torch.nn.functional.linear(S, W, b);
+    y.mul(
+      torch.tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+    )
+      .sum()
+      .backward();
+    out.linear_b = T(y);
+    out.linear_b_grads = [T(W.grad), T(b.grad)];
+    W.grad = null;
+    y = torch.nn.functional.linear(S, W);
+    y.sum().backward();
+    out.linear = T(y);
+    out.linear_grad = T(W.grad);
+    out.addmm = T(torch.addmm(b.detach(), S, W.detach().t(), { beta: 2, alpha: 0.5 }));
+    out.addmm_mat1_grad = E(() => torch.addmm(b, S.clone().requiresGrad_(), W.t()));
+    const h = torch.sparseCooTensor(
+      [[0, 1, 0]],
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      [2, 2],
+    );
+    out.unsqueeze0 = T(S.unsqueeze(0));
+    out.unsqueeze1 = T(S.unsqueeze(1));
+    out.unsqueeze2 = T(S.unsqueeze(-1));
+    out.unsqueeze_hybrid = T(h.unsqueeze(2));
+    const v = torch.tensor([3, 4, 5], { requiresGrad: true });
+    const u = torch.sparseCooTensor(idx(), v, [2, 3]).unsqueeze(1);
+    out.unsqueeze_str = String(u);
+    out.unsqueeze_backward = E(() =>
+      u
+        .toDense()
+        .mul(torch.tensor([[[1, 2, 3]], [[4, 5, 6]]]))
+        .sum()
+        .backward(),
+    );
+    out.contiguous = S.contiguous() === S;
+    const c = torch.sparseCooTensor([[0], [0]], [1], [1, 1]).double();
+    c.copy_(S);
+    out.copy = T(c);
+    out.copy_dense = E(() => torch.zeros(2, 3).copy_(S));
+    out.copy_to_dense = E(() => S.clone().copy_(torch.zeros(2, 3)));
+    return out;
+  },
   gcn: () => {
     const adj = torch.sparseCooTensor(
       [

@@ -501,7 +501,7 @@ function cloneSparse(t: Tensor): Tensor {
 function spmm(
   S: Tensor,
   D: Tensor,
-  node: "SparseAddmmBackward0" | "MmBackward0",
+  node: "SparseAddmmBackward0" | "MmBackward0" | "AddmmBackward0",
   mat: Tensor | null = null,
   beta = 1,
   alpha = 1,
@@ -514,10 +514,13 @@ function spmm(
     throw runtimeError(
       `addmm: Argument #3 (dense): Expected dim 0 size ${S.shape[1]}, got ${D.shape[0]}`,
     );
-  if (node === "MmBackward0" && S.requiresGrad && isGradEnabled())
+  if (node !== "SparseAddmmBackward0" && S.requiresGrad && isGradEnabled()) {
+    // mm/addmm's derivatives need a strided operand (PyTorch's check, naming the argument)
+    const arg = node === "MmBackward0" ? "self" : "mat1";
     throw runtimeError(
-      "The backward pass for this operation requires the 'self' tensor to be strided, but a sparse tensor was given instead. Please either use a strided tensor or set requires_grad=False for 'self'",
+      `The backward pass for this operation requires the '${arg}' tensor to be strided, but a sparse tensor was given instead. Please either use a strided tensor or set requires_grad=False for '${arg}'`,
     );
+  }
   const m = S.shape[0];
   const p = D.shape[1];
   const dtype =
@@ -1017,6 +1020,44 @@ export function selectSparse(S: Tensor, dim: number, index: number): Tensor {
   });
 }
 
+/**
+ * PyTorch's unsqueeze of a sparse tensor: a new size-1 dim, a sparse one (a row of zeros in the
+ * indices) when it comes at or before the last sparse dim, else a dense one of the values
+ * (UnsqueezeBackward0 raises as PyTorch 1.13's does).
+ */
+function unsqueezeSparse(S: Tensor, dim: number): Tensor {
+  const n = S.dim() + 1;
+  const d = dim < 0 ? dim + n : dim;
+  if (d < 0 || d >= n)
+    throw indexError(
+      `Dimension out of range (expected to be in range of [${-n}, ${n - 1}], but got ${dim})`,
+    );
+  const p = partsOf(S);
+  const sd = sparseDim(S);
+  const shape = [...S.shape.slice(0, d), 1, ...S.shape.slice(d)];
+  const out = noGrad(() =>
+    d <= sd
+      ? makeSparse(
+          cat(
+            [
+              p.indices.narrow(0, 0, d),
+              wrap(allocZeros(nnzOf(S), int64), [1, nnzOf(S)], int64),
+              p.indices.narrow(0, d, sd - d),
+            ],
+            0,
+          ),
+          p.values,
+          shape,
+          p.coalesced,
+        )
+      : makeSparse(p.indices, p.values.unsqueeze(d - sd + 1), shape, p.coalesced),
+  );
+  // PyTorch 1.13's UnsqueezeBackward0 squeezes through as_strided, which has no sparse kernel
+  return recordSparse("UnsqueezeBackward0", out, [S], () => {
+    throw notImplemented("as_strided", "SparseCPU");
+  });
+}
+
 /** Swaps sparse dims d0 and d1 (rows of the indices); uncoalesced (TransposeBackward0). */
 function transposeSparse(S: Tensor, d0: number, d1: number, name: string): Tensor {
   const n = S.dim();
@@ -1186,6 +1227,21 @@ const KERNELS: Record<string, Kernel> = {
     return transposeSparse(a as Tensor, d0 as number, d1 as number, "TransposeBackward0");
   },
   clone: ([a]) => cloneSparse(a as Tensor),
+  // at::linear: addmm(bias, input, weight^T) with a bias, else matmul(input, weight^T)
+  linear: ([input, weight, bias]) => {
+    if (!sp(input) || sp(weight) || sp(bias)) throw notImplemented("linear", "SparseCPU");
+    const wt = (weight as Tensor).t();
+    return bias instanceof Tensor
+      ? spmm(input, wt, "AddmmBackward0", bias)
+      : spmm(input, wt, "MmBackward0");
+  },
+  addmm: ([self, mat1, mat2, beta, alpha]) => {
+    if (sp(self) || !sp(mat1) || sp(mat2)) throw notImplemented("addmm", "SparseCPU");
+    const b = beta === undefined ? 1 : Number(beta);
+    const a = alpha === undefined ? 1 : Number(alpha);
+    return spmm(mat1, mat2 as Tensor, "AddmmBackward0", self as Tensor, b, a);
+  },
+  unsqueeze: ([a, dim]) => unsqueezeSparse(a as Tensor, dim as number),
   select: ([a, dim, index], overload) => {
     if (overload !== "int") throw notImplemented(`select.${overload}`, "SparseCPU");
     return selectSparse(a as Tensor, dim as number, index as number);
@@ -1281,6 +1337,8 @@ function unarySparse(
 
 /** Ops that read only a tensor's shape, dtype and autograd state, never its storage. */
 const METADATA = new Set([
+  // contiguous: a sparse tensor's strides are contiguous (Note [sparse tensors]), so itself
+  "contiguous",
   "numel",
   "dim",
   "size",
@@ -1366,6 +1424,24 @@ export function sparseZero_(t: Tensor): void {
     coalesced: true,
   };
   t._version.value++;
+}
+
+/**
+ * PyTorch's `copy_` between sparse tensors: self takes src's size, indices and values (cast to
+ * self's dtype), in place. Not recorded: with a tensor that requires grad it raises.
+ */
+export function sparseCopy_(self: Tensor, src: Tensor): void {
+  if (isGradEnabled() && (self.requiresGrad || src.requiresGrad))
+    throw runtimeError("tensorgrad's sparse copy_ is not differentiable: copy under torch.noGrad");
+  const p = partsOf(src);
+  self._sparse = noGrad(() => ({
+    indices: p.indices.clone(),
+    values: p.values.to(self.dtype).clone(),
+    coalesced: p.coalesced,
+  }));
+  self.shape = src.shape.slice();
+  self.strides = contiguousStrides(self.shape);
+  self._version.value++;
 }
 
 /** Whether a registry argument (a Tensor or a list of them) holds a sparse tensor. */
