@@ -671,6 +671,32 @@ const CASES: Record<string, () => Record<string, Out>> = {
     out.copy_to_dense = E(() => S.clone().copy_(torch.zeros(2, 3)));
     return out;
   },
+  cat_stack: () => {
+    const v = torch.tensor([1, 2, 3], { requiresGrad: true });
+    const a = torch.sparseCooTensor(
+      [
+        [1, 0, 1],
+        [0, 2, 0],
+      ],
+      v,
+      [2, 3],
+    );
+    const b = torch.sparseCooTensor([[0], [1]], [7], [1, 3]);
+    const r = torch.cat([a, b]);
+    return {
+      cat0: T(r),
+      cat0_str: String(r),
+      cat1: T(torch.cat([a, a], 1)),
+      cat_neg: T(torch.cat([a, a], -1)),
+      concat: T(torch.concat([b, a])),
+      stack: T(torch.stack([a, a])),
+      stack1: T(torch.stack([a, a], 1)),
+      backward: E(() => r.toDense().sum().backward()),
+      dense_operand: E(() => torch.cat([a, torch.ones(1, 3)])),
+      sizes: E(() => torch.cat([a, torch.sparseCooTensor([[0], [1]], [7], [1, 4])])),
+      dims: E(() => torch.cat([a, torch.sparseCooTensor([[0]], [[7, 1, 2]], [1, 3])])),
+    };
+  },
   gcn: () => {
     const adj = torch.sparseCooTensor(
       [

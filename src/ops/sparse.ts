@@ -1058,6 +1058,61 @@ function unsqueezeSparse(S: Tensor, dim: number): Tensor {
   });
 }
 
+/**
+ * PyTorch's cat of sparse tensors along a sparse dim: the index lists joined, each shifted by
+ * the sizes before it along `dim`, and the values joined (uncoalesced). `node` is CatBackward0
+ * (StackBackward0 for stack), whose backward raises as PyTorch 1.13's does (it narrows the
+ * gradient through as_strided, which has no sparse kernel).
+ */
+function catSparse(tensors: Tensor[], dim: number, node: string): Tensor {
+  const dense = tensors.findIndex((t) => !sp(t));
+  if (dense >= 0)
+    throw runtimeError(
+      `Concatenating sparse tensors, but a dense tensor was found at position ${dense}.`,
+    );
+  const first = tensors[0];
+  const n = first.dim();
+  const d = dim < 0 ? dim + n : dim;
+  if (d < 0 || d >= n)
+    throw indexError(
+      `Dimension out of range (expected to be in range of [${-n}, ${n - 1}], but got ${dim})`,
+    );
+  const sd = sparseDim(first);
+  tensors.forEach((t, i) => {
+    if (sparseDim(t) !== sd || denseDim(t) !== denseDim(first))
+      throw runtimeError(
+        `All tensors must have the same sparse_dim and dense_dim: ${sd}, ${denseDim(first)}, but tensor at position ${i} has ${sparseDim(t)}, ${denseDim(t)}.`,
+      );
+    t.shape.forEach((size, j) => {
+      if (j !== d && size !== first.shape[j])
+        throw runtimeError(
+          `All tensors must have the same shape: [${first.shape.join(", ")}] (except in the concatenating dimension), but found shape: [${t.shape.join(", ")}] at position ${i}.`,
+        );
+    });
+  });
+  if (d >= sd) throw notImplemented("cat", "SparseCPU");
+  const dtype = tensors.map((t) => t.dtype).reduce((a, b) => promoteTypes(a, b));
+  const out = noGrad(() => {
+    let shift = 0;
+    const idx: Tensor[] = [];
+    const vals: Tensor[] = [];
+    for (const t of tensors) {
+      const p = partsOf(t);
+      const offset = allocZeros(sd, int64);
+      offset[d] = shift;
+      idx.push(p.indices.add(wrap(offset, [sd, 1], int64)));
+      vals.push(p.values.to(dtype));
+      shift += t.shape[d];
+    }
+    const shape = first.shape.slice();
+    shape[d] = shift;
+    return makeSparse(cat(idx, 1), cat(vals, 0), shape, false);
+  });
+  return recordSparse(node, out, tensors, () => {
+    throw notImplemented("as_strided", "SparseCPU");
+  });
+}
+
 /** Swaps sparse dims d0 and d1 (rows of the indices); uncoalesced (TransposeBackward0). */
 function transposeSparse(S: Tensor, d0: number, d1: number, name: string): Tensor {
   const n = S.dim();
@@ -1242,6 +1297,29 @@ const KERNELS: Record<string, Kernel> = {
     return spmm(mat1, mat2 as Tensor, "AddmmBackward0", self as Tensor, b, a);
   },
   unsqueeze: ([a, dim]) => unsqueezeSparse(a as Tensor, dim as number),
+  cat: ([ts, dim], overload) => {
+    if (overload !== "") throw notImplemented(`cat.${overload}`, "SparseCPU");
+    return catSparse(ts as Tensor[], dim as number, "CatBackward0");
+  },
+  concat: ([ts, dim], overload) => {
+    if (overload !== "") throw notImplemented(`concat.${overload}`, "SparseCPU");
+    return catSparse(ts as Tensor[], dim as number, "CatBackward0");
+  },
+  concatenate: ([ts, dim], overload) => {
+    if (overload !== "") throw notImplemented(`concatenate.${overload}`, "SparseCPU");
+    return catSparse(ts as Tensor[], dim as number, "CatBackward0");
+  },
+  // stack: cat of the operands each unsqueezed at `dim`
+  stack: ([ts, dim]) => {
+    const list = ts as Tensor[];
+    const d = (dim as number) < 0 ? (dim as number) + list[0].dim() + 1 : (dim as number);
+    const ups = noGrad(() => list.map((t) => (sp(t) ? unsqueezeSparse(t, d) : t)));
+    // recorded against the operands themselves (the unsqueezed copies were made without grad)
+    const out = catSparse(ups, d, "StackBackward0");
+    return recordSparse("StackBackward0", out, list, () => {
+      throw notImplemented("as_strided", "SparseCPU");
+    });
+  },
   select: ([a, dim, index], overload) => {
     if (overload !== "int") throw notImplemented(`select.${overload}`, "SparseCPU");
     return selectSparse(a as Tensor, dim as number, index as number);
