@@ -13,7 +13,8 @@
  * - Registry ops: the one argument scan every call already makes (Note [argument kinds],
  *   registry/arg-kinds.ts) also tests `_rare?.sparse`; a dense call pays that one field test.
  *   A call with a sparse tensor goes to `sparseCall` below, which runs the op's sparse kernel
- *   (`KERNELS`: mm, matmul, add, sub, mul, div, t, transpose, select, clone, detach; pow and
+ *   (`KERNELS`: mm, matmul, linear, addmm, add, sub, mul, div, t, transpose, select,
+ *   unsqueeze, cat, stack, clone, detach; pow and
  *   the zero-preserving unary ops of `UNARY` on the values; the metadata ops of `METADATA`
  *   through their dense forward) or raises PyTorch's `NotImplementedError: Could not run
  *   'aten::<op>' with arguments from the 'SparseCPU' backend.` (PyTorch goes on with its
