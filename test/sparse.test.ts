@@ -697,6 +697,53 @@ const CASES: Record<string, () => Record<string, Out>> = {
       dims: E(() => torch.cat([a, torch.sparseCooTensor([[0]], [[7, 1, 2]], [1, 3])])),
     };
   },
+  gcn_training: () => {
+    torch.manualSeed(0);
+    const n = 6;
+    const edges = torch.tensor(
+      [
+        [0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 0, 5],
+        [1, 0, 2, 1, 3, 2, 4, 3, 5, 4, 5, 0],
+      ],
+      { dtype: torch.int64 },
+    );
+    const loops = torch.arange(n).repeat(2, 1);
+    const idx = torch.cat([edges, loops], 1);
+    const a = torch.sparseCooTensor(idx, torch.ones(idx.shape[1]), [n, n]).coalesce();
+    const deg = torch.sparse.sum(a, 1).toDense();
+    const dinv = deg.pow(-0.5);
+    const i = a.indices();
+    const adj = torch.sparseCooTensor(
+      i,
+      a
+        .values()
+        .mul(dinv.index(i.index(0)))
+        .mul(dinv.index(i.index(1))),
+      [n, n],
+    );
+    const x = torch.randn(n, 4);
+    const labels = torch.tensor([0, 1, 0, 1, 2, 2], { dtype: torch.int64 });
+    const lin1 = new torch.nn.Linear(4, 8);
+    const lin2 = new torch.nn.Linear(8, 3);
+    const opt = new torch.optim.Adam([...lin1.parameters(), ...lin2.parameters()], { lr: 0.05 });
+    const losses: number[] = [];
+    for (let step = 0; step < 5; step++) {
+      opt.zeroGrad();
+      const h = torch.sparse.mm(adj, lin1.call(x)).relu();
+      const out = torch.sparse.mm(adj, lin2.call(h));
+      const loss = torch.nn.functional.crossEntropy(out, labels);
+      loss.backward();
+      opt.step();
+      losses.push(loss.item());
+    }
+    return {
+      adj: T(adj),
+      losses,
+      w1: T(lin1.weight),
+      b2: T(lin2.bias),
+      w2_grad: T(lin2.weight.grad),
+    };
+  },
   gcn: () => {
     const adj = torch.sparseCooTensor(
       [
