@@ -744,6 +744,42 @@ const CASES: Record<string, () => Record<string, Out>> = {
       w2_grad: T(lin2.weight.grad),
     };
   },
+  print: () => {
+    const i = torch.tensor(
+      [
+        [0, 2],
+        [1, 0],
+      ],
+      { dtype: torch.int64 },
+    );
+    const f64 = { dtype: torch.float64 };
+    return {
+      f64: String(torch.sparseCooTensor(i, torch.tensor([1.5, -2], f64), [3, 2])),
+      int32: String(torch.sparseCooTensor(i, torch.tensor([1, 2], { dtype: torch.int32 }), [3, 2])),
+      bool: String(torch.sparseCooTensor(i, torch.tensor([true, false]), [3, 2])),
+      f64_grad: String(
+        torch.sparseCooTensor(i, torch.tensor([1.5, -2], f64), [3, 2], { requiresGrad: true }),
+      ),
+      big: String(
+        torch.sparseCooTensor(
+          torch.arange(1200).unsqueeze(0),
+          torch.arange(1200, { dtype: torch.float32 }),
+          [1200],
+        ),
+      ),
+      sci: String(torch.sparseCooTensor(i, torch.tensor([1e-8, 3e5]), [3, 2])),
+      hybrid3: String(
+        torch.sparseCooTensor(
+          [[0, 1]],
+          torch.arange(8, { dtype: torch.float32 }).reshape(2, 2, 2),
+          [2, 2, 2],
+        ),
+      ),
+      scalar_values: String(
+        torch.sparseCooTensor(torch.zeros([0, 1], { dtype: torch.int64 }), torch.tensor([3]), []),
+      ),
+    };
+  },
   gcn: () => {
     const adj = torch.sparseCooTensor(
       [
