@@ -44,6 +44,7 @@ import { allocZeros, contiguousData, onDevice, wrap } from "./core.js";
 import { anyNeedsGrad, record, registerDerivative } from "../autograd/function.js";
 import { enableGrad, isGradEnabled, noGrad } from "../autograd/grad-mode.js";
 import type { Op } from "../autograd/derivatives.js";
+import { registerJvp } from "../autograd/forward-ad.js";
 import { tensor as createTensor } from "./creation.js";
 import { cat } from "./views.js";
 
@@ -144,6 +145,13 @@ registerDerivative(SPARSE_OP, {
   save: [],
   grad: (g: Tensor, _s: unknown, a: { fn: Backward }) => a.fn(g),
 } as never);
+
+// forward AD: the sparse kernels have no tangent rules (PyTorch's error names the op's node)
+registerJvp(SPARSE_OP, ((_t: unknown, _i: unknown, _o: unknown, a: { name: string }) => {
+  throw notImplementedError(
+    `Trying to use forward AD with ${a.name.replace(/Backward\d*$/, "")} that does not support it because it has not been implemented yet.`,
+  );
+}) as never);
 
 /** Records `out = op(inputs)` as node `name` whose backward is `fn` (when a grad is needed). */
 function recordSparse(name: string, out: Tensor, inputs: (Tensor | null)[], fn: Backward): Tensor {
