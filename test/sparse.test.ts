@@ -780,6 +780,15 @@ const CASES: Record<string, () => Record<string, Out>> = {
       ),
     };
   },
+  values_grad: () => {
+    const S = torch.sparseCooTensor([[0, 1]], [1, 2], [3], { requiresGrad: true });
+    const c = S.coalesce();
+    const v = c.values();
+    v.mul(torch.tensor([3, 4]))
+      .sum()
+      .backward();
+    return { c: T(c), v: T(v), S_grad: T(S.grad), _values: T(c._values()) };
+  },
   gcn: () => {
     const adj = torch.sparseCooTensor(
       [

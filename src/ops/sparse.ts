@@ -370,12 +370,21 @@ export function indicesOf(t: Tensor, checked: boolean): Tensor {
   return p.indices;
 }
 
-/** PyTorch's `t.values()`: the values of a coalesced sparse tensor. */
+/**
+ * PyTorch's `t.values()` (`checked`: of a coalesced tensor only; differentiable, ValuesBackward0:
+ * the gradient as a sparse tensor on t's indices) and `t._values()` (any; not differentiable).
+ */
 export function valuesOfSparse(t: Tensor, checked: boolean): Tensor {
   const p = requireSparse(t, checked ? "values" : "_values");
   if (checked && !p.coalesced)
     throw runtimeError("Cannot get values on an uncoalesced tensor, please call .coalesce() first");
-  return p.values;
+  // the stored values may carry the constructor's graph: an alias without it
+  const v = p.values.requiresGrad ? noGrad(() => p.values.detach()) : p.values;
+  if (!checked || !anyNeedsGrad([t])) return v;
+  const out = noGrad(() => p.values.detach());
+  return recordSparse("ValuesBackward0", out, [t], (g) => [
+    makeSparse(p.indices, g, t.shape, p.coalesced),
+  ]);
 }
 
 /** PyTorch's `t.is_coalesced()`. */
