@@ -163,6 +163,8 @@ export {
   type SparseCooOptions,
   type SparseData,
   type SparseAddmmOptions,
+  type SparseSumOptions,
+  type SparseSoftmaxOptions,
 } from "./ops/sparse.js";
 /**
  * torch.sparse: the operations on sparse COO tensors (Note [sparse tensors]): `mm` (sparse x
@@ -178,17 +180,17 @@ export const sparse = {
    */
   mm: SP.sparseMm,
   /**
-   * `torch.sparse.sum(input, dim)`: the sum of the stored values (dense over all dims).
+   * `torch.sparse.sum(input, dim, dtype)`: the sum of the stored values (dense over all dims).
    * @example torch.sparse.sum(torch.eye(2).toSparse()) // tensor(2.)
    */
   sum: SP.sparseSum,
   /**
-   * `torch.sparse.softmax(input, dim)`: softmax over the stored entries along `dim`.
+   * `torch.sparse.softmax(input, dim, dtype)`: softmax over the stored entries along `dim`.
    * @example torch.sparse.softmax(torch.eye(2).toSparse(), 1).values() // tensor([1., 1.])
    */
   softmax: SP.sparseSoftmax,
   /**
-   * `torch.sparse.log_softmax(input, dim)`: log of `torch.sparse.softmax`.
+   * `torch.sparse.log_softmax(input, dim, dtype)`: log of `torch.sparse.softmax`.
    * @example torch.sparse.logSoftmax(torch.eye(2).toSparse(), 1).values() // tensor([0., 0.])
    */
   logSoftmax: SP.sparseLogSoftmax,

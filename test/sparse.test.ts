@@ -789,6 +789,17 @@ const CASES: Record<string, () => Record<string, Out>> = {
       .backward();
     return { c: T(c), v: T(v), S_grad: T(S.grad), _values: T(c._values()) };
   },
+  dtype_args: () => {
+    const s = dup();
+    const f64 = torch.float64;
+    return {
+      sum: T(torch.sparse.sum(s, 1, f64)),
+      sum_all: T(torch.sparse.sum(s, { dtype: f64 })),
+      softmax: T(torch.sparse.softmax(s, 1, f64)),
+      log_softmax: T(torch.sparse.logSoftmax(s, { dim: 0, dtype: f64 })),
+      size_kw: T(torch.sparseCooTensor([[0, 1]], [1, 2], { size: [4] })),
+    };
+  },
   gcn: () => {
     const adj = torch.sparseCooTensor(
       [
@@ -862,6 +873,18 @@ for (const [name, expected] of Object.entries(fx.cases)) {
     assert.deepEqual(Object.keys(actual).sort(), Object.keys(expected).sort());
   });
 }
+
+test("torch.sparse's options objects bind as its positional arguments", () => {
+  const s = dup();
+  close(T(torch.sparse.sum(s, { dim: 1 })), T(torch.sparse.sum(s, 1)), "sum");
+  close(T(torch.sparse.sum(s, { dim: [0, 1] })), T(torch.sparse.sum(s, [0, 1])), "sum dims");
+  close(T(torch.sparse.softmax(s, { dim: 1 })), T(torch.sparse.softmax(s, 1)), "softmax");
+  close(
+    T(torch.sparseCooTensor(DUP_I, [1, 2, 3, 4], { size: [2, 3], dtype: torch.float64 })),
+    T(torch.sparseCooTensor(DUP_I, [1, 2, 3, 4], [2, 3], { dtype: torch.float64 })),
+    "sparseCooTensor",
+  );
+});
 
 test("dense calls never reach the sparse path: a dense tensor's layout and registry ops", () => {
   const x = torch.ones(2, 2);

@@ -224,6 +224,8 @@ export type SparseData = Tensor | number | boolean | SparseData[];
 
 /** `torch.sparseCooTensor`'s options. */
 export interface SparseCooOptions {
+  /** the size (default: inferred from the indices and values), as PyTorch's `size=` */
+  size?: readonly number[] | null;
   /** the values' dtype (default: inferred from `values`) */
   dtype?: DType | DTypeName | null;
   /** make the result a leaf that requires grad */
@@ -253,7 +255,7 @@ export function sparseCooTensor(
 ): Tensor {
   if (isOptions(size)) {
     opts = size;
-    size = null;
+    size = opts.size ?? null;
   }
   const want = toDType(opts.dtype ?? undefined);
   const idx =
@@ -672,7 +674,34 @@ export function legacySparse(dtype: DType): (...args: unknown[]) => Tensor {
  * @example
  * torch.sparse.sum(torch.sparseCooTensor([[0, 1]], [2, 3], [2])); // tensor(5.)
  */
-export function sparseSum(input: Tensor, dim: number | readonly number[] | null = null): Tensor {
+export function sparseSum(
+  input: Tensor,
+  dim: number | readonly number[] | SparseSumOptions | null = null,
+  dtype: DType | DTypeName | null = null,
+): Tensor {
+  if (isOptions(dim)) {
+    const o = dim as SparseSumOptions;
+    dim = o.dim ?? null;
+    dtype = o.dtype ?? null;
+  }
+  const d = dim as number | readonly number[] | null;
+  const want = toDType(dtype);
+  // dtype: the sum computed in it (PyTorch casts the input first)
+  const src =
+    want === undefined ? input : input._sparse === null ? input.to(want) : sparseTo(input, want);
+  return sumImpl(src, d);
+}
+
+/** `torch.sparse.sum`'s options (PyTorch's keyword arguments). */
+export interface SparseSumOptions {
+  /** the dims to reduce (default: all) */
+  dim?: number | readonly number[] | null;
+  /** the dtype to sum in */
+  dtype?: DType | DTypeName | null;
+}
+
+/** `torch.sparse.sum` of `input` over `dim` (all dims when null). */
+function sumImpl(input: Tensor, dim: number | readonly number[] | null): Tensor {
   if (input._sparse === null) return dim === null ? input.sum() : input.sum(dim as number[]);
   const c = coo(input);
   const n = input.dim();
@@ -1218,9 +1247,39 @@ function sparseSoftmaxImpl(input: Tensor, dim: number, log: boolean): Tensor {
  * const s = torch.sparseCooTensor([[0, 0], [0, 2]], [1, 1], [1, 3]);
  * torch.sparse.softmax(s, 1).values(); // tensor([0.5000, 0.5000])
  */
-export function sparseSoftmax(input: Tensor, dim: number): Tensor {
-  if (input._sparse === null) return input.softmax(dim);
-  return sparseSoftmaxImpl(input, dim, false);
+export function sparseSoftmax(
+  input: Tensor,
+  dim: number | SparseSoftmaxOptions,
+  dtype: DType | DTypeName | null = null,
+): Tensor {
+  const [d, src] = softmaxArgs(input, dim, dtype);
+  if (src._sparse === null) return src.softmax(d);
+  return sparseSoftmaxImpl(src, d, false);
+}
+
+/** `torch.sparse.softmax`'s and `log_softmax`'s options (PyTorch's keyword arguments). */
+export interface SparseSoftmaxOptions {
+  /** the dim to normalise along */
+  dim: number;
+  /** the dtype to compute in (the input is cast first) */
+  dtype?: DType | DTypeName | null;
+}
+
+/** The dim and the (cast) input of a sparse softmax call, from either call form. */
+function softmaxArgs(
+  input: Tensor,
+  dim: number | SparseSoftmaxOptions,
+  dtype: DType | DTypeName | null,
+): [number, Tensor] {
+  if (isOptions(dim)) {
+    const o = dim as SparseSoftmaxOptions;
+    dtype = o.dtype ?? null;
+    dim = o.dim;
+  }
+  const want = toDType(dtype);
+  const src =
+    want === undefined ? input : input._sparse === null ? input.to(want) : sparseTo(input, want);
+  return [dim as number, src];
 }
 
 /**
@@ -1229,9 +1288,14 @@ export function sparseSoftmax(input: Tensor, dim: number): Tensor {
  * const s = torch.sparseCooTensor([[0, 0], [0, 2]], [1, 1], [1, 3]);
  * torch.sparse.logSoftmax(s, 1).values(); // tensor([-0.6931, -0.6931])
  */
-export function sparseLogSoftmax(input: Tensor, dim: number): Tensor {
-  if (input._sparse === null) return input.logSoftmax(dim);
-  return sparseSoftmaxImpl(input, dim, true);
+export function sparseLogSoftmax(
+  input: Tensor,
+  dim: number | SparseSoftmaxOptions,
+  dtype: DType | DTypeName | null = null,
+): Tensor {
+  const [d, src] = softmaxArgs(input, dim, dtype);
+  if (src._sparse === null) return src.logSoftmax(d);
+  return sparseSoftmaxImpl(src, d, true);
 }
 
 // ---------------------------------------------------------------------------------------------
