@@ -14,6 +14,7 @@ export type { NestedList } from "./tensor.js";
 import "./generated/tensor-methods.js";
 import type { DType, DTypeName } from "./dtype.js";
 import * as I from "./ops/indexing.js";
+import * as SP from "./ops/sparse.js";
 import * as api from "./autograd/api.js";
 import { finish, type TensorOptions } from "./ops/creation.js";
 import { Node } from "./autograd/node.js";
@@ -161,6 +162,75 @@ export const index = (x: Tensor, ...indices: I.IndexArg[]): Tensor => x.index(..
  * @example torch.zeros(2).layout === torch.strided // true
  */
 export const strided = "strided";
+/**
+ * torch.sparse_coo: the layout of sparse COO tensors (`t.layout`; Note [sparse tensors]).
+ * @example torch.eye(2).toSparse().layout === torch.sparseCoo // true
+ */
+export const sparseCoo = "sparse_coo";
+export {
+  sparseCooTensor,
+  type SparseCooOptions,
+  type SparseData,
+  type SparseAddmmOptions,
+  type SparseSumOptions,
+  type SparseSoftmaxOptions,
+} from "./ops/sparse.js";
+/**
+ * torch.sparse: the operations on sparse COO tensors (Note [sparse tensors]): `mm` (sparse x
+ * dense, differentiable in both), `sum`, `softmax`, `logSoftmax`.
+ * @example
+ * const a = torch.sparseCooTensor([[0, 1], [1, 0]], [2, 3], [2, 2]);
+ * torch.sparse.mm(a, torch.ones(2, 1)); // tensor([[2.], [3.]])
+ */
+export const sparse = {
+  /**
+   * `torch.sparse.mm(sparse, dense)`: the product, dense, differentiable in both operands.
+   * @example torch.sparse.mm(torch.eye(2).toSparse(), torch.ones(2, 1)) // tensor([[1.], [1.]])
+   */
+  mm: SP.sparseMm,
+  /**
+   * `torch.sparse.sum(input, dim, dtype)`: the sum of the stored values (dense over all dims).
+   * @example torch.sparse.sum(torch.eye(2).toSparse()) // tensor(2.)
+   */
+  sum: SP.sparseSum,
+  /**
+   * `torch.sparse.softmax(input, dim, dtype)`: softmax over the stored entries along `dim`.
+   * @example torch.sparse.softmax(torch.eye(2).toSparse(), 1).values() // tensor([1., 1.])
+   */
+  softmax: SP.sparseSoftmax,
+  /**
+   * `torch.sparse.log_softmax(input, dim, dtype)`: log of `torch.sparse.softmax`.
+   * @example torch.sparse.logSoftmax(torch.eye(2).toSparse(), 1).values() // tensor([0., 0.])
+   */
+  logSoftmax: SP.sparseLogSoftmax,
+  /**
+   * `torch.sparse.addmm(mat, mat1, mat2, *, beta, alpha)`: beta * mat + alpha * (mat1 @ mat2).
+   * @example torch.sparse.addmm(torch.zeros(2, 1), torch.eye(2).toSparse(), torch.ones(2, 1)) // tensor([[1.], [1.]])
+   */
+  addmm: SP.sparseAddmm,
+  /**
+   * Legacy `torch.sparse.FloatTensor(indices, values, size)` (keeps the values' dtype, as 1.13
+   * does) or `torch.sparse.FloatTensor(...sizes)` (empty).
+   * @example torch.sparse.FloatTensor([[0, 1]], [1, 2], [3])._nnz() // 2
+   */
+  FloatTensor: SP.legacySparse(float32),
+  /**
+   * Legacy `torch.sparse.DoubleTensor(indices, values, size)` or `(...sizes)`.
+   * @example torch.sparse.DoubleTensor(2, 3).dtype // torch.float64
+   */
+  DoubleTensor: SP.legacySparse(float64),
+  /**
+   * Legacy `torch.sparse.LongTensor(indices, values, size)` or `(...sizes)`.
+   * @example torch.sparse.LongTensor(2, 3).dtype // torch.int64
+   */
+  LongTensor: SP.legacySparse(int64),
+  /**
+   * Legacy `torch.sparse.IntTensor(indices, values, size)` or `(...sizes)`.
+   * @example torch.sparse.IntTensor(2, 3).dtype // torch.int32
+   */
+  IntTensor: SP.legacySparse(int32),
+};
+export { spmmFn as spmm } from "./ops/sparse.js";
 /**
  * PyTorch's memory formats (`torch.contiguous_format`, ...), for `memoryFormat` arguments:
  * `x.contiguous({ memoryFormat: torch.channelsLast })`.

@@ -512,3 +512,50 @@ export function formatTensor(src: PrintSource, extras: PrintExtras = {}): string
 
   return addSuffixes(prefix + tensorStr(src, numel, indent), suffixes, indent);
 }
+
+/**
+ * `str(t)` of a sparse COO tensor (`_str_intern`'s sparse branch): `indices=tensor(...)` and
+ * `values=tensor(...)` laid out at their own indents, then the suffixes size, nnz, dtype (when
+ * not the default), layout, grad_fn or requires_grad, each on its own line after the first.
+ */
+export function formatSparse(
+  indices: PrintSource,
+  values: PrintSource,
+  shape: readonly number[],
+  extras: PrintExtras = {},
+): string {
+  const prefix = "tensor(";
+  const indent = prefix.length;
+  const defaultDtype = extras.defaultDtype ?? "float32";
+  const nnz = indices.shape[1];
+  const suffixes = [`size=${pyTuple(shape)}`, `nnz=${nnz}`];
+  const defaultComplex = defaultDtype === "float64" ? "complex128" : "complex64";
+  const d = values.dtype;
+  if (!(d === defaultDtype || d === defaultComplex || d === "int64" || d === "bool"))
+    suffixes.push(`dtype=torch.${d}`);
+  const part = (name: string, src: PrintSource): string => {
+    const p = `${name}=tensor(`;
+    const numel = src.shape.reduce((a, b) => a * b, 1);
+    let s = tensorStr(src, numel, indent + p.length);
+    if (numel === 0) s += `, size=${pyTuple(src.shape)}`;
+    return p + s + ")";
+  };
+  const body = part("indices", indices) + ",\n" + " ".repeat(indent) + part("values", values);
+  suffixes.push("layout=torch.sparse_coo");
+  if (extras.gradFnName != null) suffixes.push(`grad_fn=<${extras.gradFnName}>`);
+  else if (extras.requiresGrad) suffixes.push("requires_grad=True");
+  // `_add_suffixes` with force_newline: the first suffix starts a new line
+  const parts = [prefix + body];
+  let lastLineLen = 0;
+  suffixes.forEach((suffix, i) => {
+    if (i === 0 || lastLineLen + suffix.length + 2 > PRINT_OPTS.linewidth) {
+      parts.push(",\n" + " ".repeat(indent) + suffix);
+      lastLineLen = indent + suffix.length;
+    } else {
+      parts.push(", " + suffix);
+      lastLineLen += suffix.length + 2;
+    }
+  });
+  parts.push(")");
+  return parts.join("");
+}

@@ -826,6 +826,11 @@ class Writer {
   /** `_rebuild_tensor_v2(storage, offset, size, stride, requires_grad, OrderedDict())` */
   private rebuild(t: Tensor, requiresGrad: boolean): void {
     const p = this.p;
+    // Note [sparse tensors]: no storage to write (PyTorch pickles the indices and values)
+    if (t.isSparse)
+      throw new RuntimeError(
+        "tensorgrad cannot save sparse tensors yet: save t._indices(), t._values() and t.shape",
+      );
     const kind = STORAGE_OF[t.dtype.name];
     // complex32: PyTorch 1.13 has no storage class to pickle it with
     if (kind === undefined) throw new KeyError(`dtype torch.${t.dtype.name} is not recognized`);

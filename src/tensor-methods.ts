@@ -35,12 +35,13 @@ import type { RemovableHandle, TensorHook } from "./autograd/node.js";
 import { gradientEdge, needsGrad, record } from "./autograd/function.js";
 import { noGrad } from "./autograd/grad-mode.js";
 import { ValueError, runtimeError, typeError } from "./errors.js";
-import { formatPyFloat, formatTensor } from "./print.js";
+import { formatPyFloat, formatSparse, formatTensor, type PrintSource } from "./print.js";
 import { getTangent } from "./autograd/forward-ad.js";
 import * as V from "./ops/views.js";
 import * as I from "./ops/indexing.js";
 import { alloc, castData, scalarArray, valuesOf, wrap } from "./ops/core.js";
 import { inplace } from "./ops/inplace.js";
+import * as S from "./ops/sparse.js";
 import { tensor as createTensor } from "./ops/creation.js";
 import { backward as runBackwardApi, type BackwardOptions } from "./autograd/api.js";
 import { Device, checkDeviceAvailable, parseDevice } from "./device.js";
@@ -71,6 +72,29 @@ export interface ToOptions {
  * print must not throw). Moving a tensor that requires grad to the device is refused: the
  * move's backward would bring the gradient back to the CPU synchronously.
  */
+/** PyTorch's legacy type name of a tensor (`torch.FloatTensor`, `torch.sparse.FloatTensor`). */
+function legacyTypeName(t: Tensor): string {
+  return t._sparse === null
+    ? t.dtype.tensorTypeName
+    : t.dtype.tensorTypeName.replace(/^torch\./, "torch.sparse.");
+}
+
+/** A dense CPU tensor as print.ts reads it. */
+function printSource(t: Tensor): PrintSource {
+  const { data, offset } = valuesOf(t);
+  return { shape: t.shape, dtype: t.dtype.name, get: (i: number) => data[offset + i] };
+}
+
+/** `str(t)` of a sparse COO tensor (Note [sparse tensors]): its indices, values and suffixes. */
+function sparseStr(t: Tensor): string {
+  const p = t._sparse as NonNullable<Tensor["_sparse"]>;
+  return formatSparse(printSource(p.indices.detach()), printSource(p.values.detach()), t.shape, {
+    requiresGrad: t.requiresGrad,
+    gradFnName: t.gradFn !== null ? t.gradFn.name().replace(/^torch::autograd::/, "") : null,
+    defaultDtype: getDefaultDtype().name,
+  });
+}
+
 /** Note [webgpu reads]: a device tensor's synchronous print: its layout and autograd state. */
 function deviceSummary(t: Tensor): string {
   const parts = [
@@ -295,11 +319,71 @@ declare module "./tensor.js" {
      */
     map2_(x: Tensor, y: Tensor, fn: (a: number, b: number, c: number) => number | boolean): this;
     /**
-     * PyTorch's `t.to_dense(dtype)`: a strided (dense) tensor is already dense, so this tensor
-     * itself (converted when `dtype` differs).
-     * @example torch.ones(2).toDense() // tensor([1., 1.])
+     * PyTorch's `t.to_dense(dtype)`: a sparse tensor as a strided one (duplicate entries summed;
+     * grad_fn ToDenseBackward0); a strided tensor is already dense, so this tensor itself
+     * (converted when `dtype` differs). Note [sparse tensors].
+     * @example torch.sparseCooTensor([[0, 1]], [2, 3], [3]).toDense() // tensor([2., 3., 0.])
      */
     toDense(dtype?: DType | DTypeName | null): Tensor;
+    /**
+     * PyTorch's `t.to_sparse(sparse_dim)`: a sparse COO tensor of the nonzero blocks over the
+     * first `sparseDim` dims (all by default), coalesced (grad_fn ToSparseBackward0).
+     * @example torch.tensor([0, 2, 0]).toSparse()._nnz() // 1
+     */
+    toSparse(sparseDim?: number | null): Tensor;
+    /**
+     * PyTorch's `t.to_sparse_coo()`: `toSparse()`.
+     * @example torch.tensor([0, 2, 0]).toSparseCoo().layout // "sparse_coo"
+     */
+    toSparseCoo(): Tensor;
+    /**
+     * PyTorch's `t.coalesce()` of a sparse tensor: indices sorted and unique, duplicates summed
+     * (this tensor when already coalesced; grad_fn CoalesceBackward0).
+     * @example torch.sparseCooTensor([[1, 1]], [2, 3], [2]).coalesce().values() // tensor([5.])
+     */
+    coalesce(): Tensor;
+    /**
+     * PyTorch's `t.is_coalesced()`: whether a sparse tensor's indices are sorted and unique.
+     * @example torch.tensor([0, 2]).toSparse().isCoalesced() // true
+     */
+    isCoalesced(): boolean;
+    /**
+     * PyTorch's `t.indices()`: a coalesced sparse tensor's int64 indices, [sparseDim, nnz]
+     * (PyTorch's error on an uncoalesced one: use `_indices()` or `coalesce()`).
+     * @example torch.tensor([0, 2]).toSparse().indices() // tensor([[1]])
+     */
+    indices(): Tensor;
+    /**
+     * PyTorch's `t.values()`: a coalesced sparse tensor's values, [nnz, ...denseDims].
+     * @example torch.tensor([0, 2]).toSparse().values() // tensor([2.])
+     */
+    values(): Tensor;
+    /**
+     * PyTorch's `t._indices()`: a sparse tensor's indices, coalesced or not.
+     * @example torch.sparseCooTensor([[1, 1]], [2, 3], [2])._indices() // tensor([[1, 1]])
+     */
+    _indices(): Tensor;
+    /**
+     * PyTorch's `t._values()`: a sparse tensor's values, coalesced or not.
+     * @example torch.sparseCooTensor([[1, 1]], [2, 3], [2])._values() // tensor([2., 3.])
+     */
+    _values(): Tensor;
+    /**
+     * PyTorch's `t._nnz()`: the number of stored entries of a sparse tensor.
+     * @example torch.sparseCooTensor([[1, 1]], [2, 3], [2])._nnz() // 2
+     */
+    _nnz(): number;
+    /**
+     * PyTorch's `t.sparse_dim()`: the number of sparse dims (0 for a strided tensor).
+     * @example torch.eye(2).toSparse().sparseDim() // 2
+     */
+    sparseDim(): number;
+    /**
+     * PyTorch's `t.dense_dim()`: the number of dense dims of each stored block (every dim of a
+     * strided tensor).
+     * @example torch.eye(2).toSparse(1).denseDim() // 1
+     */
+    denseDim(): number;
     /**
      * PyTorch's `t.new_tensor(data, dtype, device, requires_grad)`: a new leaf tensor copied
      * from `data`, in this tensor's dtype unless `dtype` is given (a tensor `data` is copied
@@ -422,6 +506,7 @@ class TensorMethods extends Tensor {
   override tolist<T = NestedList>(): T;
   override tolist(): unknown {
     if (isDevice(this)) throw syncReadError("tolist()");
+    if (this._sparse !== null) throw S.noStorageError();
     const { data, offset } = valuesOf(this);
     const isBool = this.dtype === bool;
     const isComplex = this.dtype.isComplex;
@@ -449,6 +534,7 @@ class TensorMethods extends Tensor {
     // Note [webgpu reads]: no synchronous read of device values; the layout and autograd state
     // print, the values with `await t.toStringAsync()`
     if (isDevice(this)) return deviceSummary(this);
+    if (this._sparse !== null) return sparseStr(this);
     const { data, offset } = valuesOf(this);
     return formatTensor(
       this.dtype.isComplex
@@ -504,6 +590,8 @@ class TensorMethods extends Tensor {
     }
     const cast = want === undefined ? this : this.toDtype(want);
     if (dev === null || dev.type === cast.device.type) return cast;
+    if (this._sparse !== null)
+      throw runtimeError("tensorgrad's sparse tensors live on the CPU (no sparse WebGPU kernels)");
     if (dev.type === "cpu")
       throw runtimeError(
         "to('cpu'): this tensor is on the webgpu device, whose values can only be read asynchronously: use `await t.cpu()`",
@@ -552,6 +640,7 @@ class TensorMethods extends Tensor {
   override toDtype(dtype: DType | DTypeName): Tensor {
     const d = toDType(dtype);
     if (d === undefined || d === this.dtype) return this;
+    if (this._sparse !== null) return S.sparseTo(this, d);
     if (isDevice(this)) {
       const out = deviceZeros(this.shape.slice(), d);
       deviceWriteInto(out, this);
@@ -630,6 +719,11 @@ class TensorMethods extends Tensor {
 
   override get T(): Tensor {
     const nd = this.dim();
+    // Note [sparse tensors]: a sparse matrix transposes through the registry's sparse kernel
+    if (this._sparse !== null) {
+      if (nd > 2) throw S.sparseUnsupported("permute");
+      return nd < 2 ? this : this.t();
+    }
     return V.permute(
       this,
       Array.from({ length: nd }, (_, i) => nd - 1 - i),
@@ -640,6 +734,7 @@ class TensorMethods extends Tensor {
       throw runtimeError(
         `tensor.mT is only supported on matrices or batches of matrices. Got ${this.dim()}-D tensor.`,
       );
+    if (this._sparse !== null) return this.transpose(-2, -1);
     return V.transpose(this, -2, -1);
   }
   override get mH(): Tensor {
@@ -648,7 +743,7 @@ class TensorMethods extends Tensor {
         `tensor.mH is only supported on matrices or batches of matrices. Got ${this.dim()}-D tensor.`,
       );
     // Note [complex conj]: a complex tensor's conjugate is a new tensor (no conjugate bit)
-    const t = V.transpose(this, -2, -1);
+    const t = this._sparse !== null ? this.transpose(-2, -1) : V.transpose(this, -2, -1);
     return this.dtype.isComplex ? t.conj() : t;
   }
   override get H(): Tensor {
@@ -658,10 +753,16 @@ class TensorMethods extends Tensor {
       throw runtimeError(
         `tensor.H is only supported on matrices (2-D tensors). Got ${nd}-D tensor.${nd > 2 ? " For batches of matrices, consider using tensor.mH" : ""}`,
       );
-    const t = V.transpose(this, 0, 1);
+    const t = this._sparse !== null ? this.transpose(0, 1) : V.transpose(this, 0, 1);
     return this.dtype.isComplex ? t.conj() : t;
   }
   override index(...indices: I.IndexArg[]): Tensor {
+    if (this._sparse !== null) {
+      // Note [sparse tensors]: integers select (s[i], s[i, j]); other indices have no kernel
+      if (indices.length === 0 || !indices.every((i) => typeof i === "number"))
+        throw S.sparseUnsupported("index.Tensor");
+      return (indices as number[]).reduce<Tensor>((t, i) => t.select(0, i), this);
+    }
     return I.index(this, indices);
   }
   override indexPut_(
@@ -669,6 +770,7 @@ class TensorMethods extends Tensor {
     values: Tensor | number,
     accumulate: boolean | { accumulate?: boolean } = false,
   ): this {
+    if (this._sparse !== null) throw typeError("Cannot assign to a sparse tensor");
     I.indexPut_(
       this,
       Array.isArray(indices) ? (indices as I.IndexArg[]) : [indices],
@@ -684,10 +786,15 @@ class TensorMethods extends Tensor {
   // in-place
 
   override zero_(): this {
+    if (this._sparse !== null) {
+      S.sparseZero_(this);
+      return this;
+    }
     return fillWith(this, 0, "ZeroBackward0");
   }
   override fill_(arg: number | boolean | Tensor | { value: number | boolean | Tensor }): this {
     // PyTorch's keyword form: fill_({ value })
+    if (this._sparse !== null) throw S.sparseUnsupported("fill_.Scalar");
     const value =
       typeof arg === "object" && !(arg instanceof Tensor) && arg !== null ? arg.value : arg;
     if (!(value instanceof Tensor)) {
@@ -708,11 +815,13 @@ class TensorMethods extends Tensor {
     return fillWith(this, re, "FillBackward3", value, im);
   }
   override apply_(fn: (v: number) => number | boolean): this {
+    if (this._sparse !== null) throw S.noStorageError();
     return applyElementwise(this, "apply_", [], ([v]) => fn(v as number));
   }
   override map_(other: Tensor, fn: (a: number, b: number) => number | boolean): this {
     if (!(other instanceof Tensor))
       throw typeError(`map_(): argument 'tensor' must be Tensor, not ${typeof other}`);
+    if (this._sparse !== null || other._sparse !== null) throw S.noStorageError();
     return applyElementwise(this, "map_", [other], ([a, b]) => fn(a as number, b as number));
   }
   override map2_(
@@ -722,12 +831,50 @@ class TensorMethods extends Tensor {
   ): this {
     if (!(x instanceof Tensor) || !(y instanceof Tensor))
       throw typeError("map2_(): arguments 'x' and 'y' must be Tensors");
+    if (this._sparse !== null || x._sparse !== null || y._sparse !== null) throw S.noStorageError();
     return applyElementwise(this, "map2_", [x, y], ([a, b, c]) =>
       fn(a as number, b as number, c as number),
     );
   }
   override toDense(dtype?: DType | DTypeName | null): Tensor {
+    if (this._sparse !== null) {
+      const d = S.toDense(this);
+      return dtype === undefined || dtype === null ? d : d.to(dtype);
+    }
     return dtype === undefined || dtype === null ? this : this.to(dtype);
+  }
+  override toSparse(sparseDim: number | null = null): Tensor {
+    return S.toSparse(this, sparseDim);
+  }
+  override toSparseCoo(): Tensor {
+    return S.toSparse(this, null);
+  }
+  override coalesce(): Tensor {
+    return S.coalesce(this);
+  }
+  override isCoalesced(): boolean {
+    return S.isCoalesced(this);
+  }
+  override indices(): Tensor {
+    return S.indicesOf(this, true);
+  }
+  override values(): Tensor {
+    return S.valuesOfSparse(this, true);
+  }
+  override _indices(): Tensor {
+    return S.indicesOf(this, false);
+  }
+  override _values(): Tensor {
+    return S.valuesOfSparse(this, false);
+  }
+  override _nnz(): number {
+    return S.nnzOf(this);
+  }
+  override sparseDim(): number {
+    return S.sparseDim(this);
+  }
+  override denseDim(): number {
+    return S.denseDim(this);
   }
   override newTensor(
     data: NestedList | Tensor | ArrayLike<number>,
@@ -754,6 +901,15 @@ class TensorMethods extends Tensor {
   override copy_(src: Tensor): this {
     if (!(src instanceof Tensor))
       throw typeError(`copy_(): argument 'other' (position 1) must be Tensor, not ${typeof src}`);
+    if (this._sparse !== null || src._sparse !== null) {
+      // PyTorch copies sparse to sparse (resizing self); between layouts it refuses
+      if (this._sparse === null || src._sparse === null)
+        throw runtimeError(
+          `copy_() between dense and sparse Tensors is not implemented! Found self type = ${legacyTypeName(this)} and src type = ${legacyTypeName(src)}`,
+        );
+      S.sparseCopy_(this, src);
+      return this;
+    }
     inplace(this, false, (p) => {
       const b = noGrad(() => V.expand(src, this.shape.slice()));
       const out = wrap(castData(b, this.dtype), this.shape.slice(), this.dtype);

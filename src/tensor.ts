@@ -55,6 +55,21 @@ class RareFields {
   wrappedNumber = false;
   viewVersion = 0;
   creationMeta: CreationMeta = "default";
+  sparse: SparseParts | null = null;
+}
+
+/**
+ * A sparse COO tensor's contents (Note [sparse tensors] in ops/sparse.ts): `indices`, an int64
+ * tensor of shape [sparseDim, nnz], and `values`, of shape [nnz, ...denseDims]; `coalesced`
+ * says the indices are sorted (row-major) and unique.
+ */
+export interface SparseParts {
+  /** int64, [sparseDim, nnz]: column k is the position of the k-th stored block */
+  indices: Tensor;
+  /** [nnz, ...denseDims]: the stored blocks */
+  values: Tensor;
+  /** sorted without duplicates (PyTorch's `is_coalesced()`) */
+  coalesced: boolean;
 }
 
 /** Storages marked shared by `shareMemory_` (PyTorch's share_memory_ moves them; here a mark). */
@@ -194,6 +209,16 @@ export class Tensor {
   set _viewVersion(v: number) {
     if (v !== 0 || this._rare !== null) this.rare().viewVersion = v;
   }
+  /**
+   * @internal Note [sparse tensors] (ops/sparse.ts): a sparse COO tensor's indices and values;
+   * null for every dense (strided) tensor.
+   */
+  get _sparse(): SparseParts | null {
+    return this._rare === null ? null : this._rare.sparse;
+  }
+  set _sparse(v: SparseParts | null) {
+    if (v !== null || this._rare !== null) this.rare().sparse = v;
+  }
   /** @internal views: the mode the view was made in (Note [view regeneration]) */
   get _creationMeta(): CreationMeta {
     return this._rare === null ? "default" : this._rare.creationMeta;
@@ -232,6 +257,8 @@ export class Tensor {
   get data(): Tensor {
     const d = new Tensor(this.typedArray, this.shape, this.strides, this.offset, this.dtype);
     d._inference = this._inference;
+    // Note [sparse tensors]: the alias shares the sparse parts
+    if (this._rare !== null && this._rare.sparse !== null) d._sparse = this._rare.sparse;
     return d;
   }
   /**
@@ -332,18 +359,19 @@ export class Tensor {
     return this.typedArray instanceof DeviceArray ? 0 : -1;
   }
   /**
-   * The memory layout (PyTorch's `t.layout`): always `torch.strided`, tensorgrad's only one.
+   * The memory layout (PyTorch's `t.layout`): `torch.strided`, or `torch.sparseCoo` for a
+   * sparse COO tensor (Note [sparse tensors]).
    * @example torch.zeros(2).layout // "strided"
    */
-  get layout(): "strided" {
-    return "strided";
+  get layout(): "strided" | "sparse_coo" {
+    return this._sparse === null ? "strided" : "sparse_coo";
   }
   /**
-   * PyTorch's `t.is_sparse`: always false (tensorgrad's tensors are dense).
-   * @example torch.zeros(2).isSparse // false
+   * PyTorch's `t.is_sparse`: whether this is a sparse COO tensor (Note [sparse tensors]).
+   * @example torch.zeros(2).toSparse().isSparse // true
    */
   get isSparse(): boolean {
-    return false;
+    return this._sparse !== null;
   }
   /**
    * PyTorch's `t.is_quantized`: always false (tensorgrad has no quantized dtypes).
@@ -593,6 +621,9 @@ export class Tensor {
       throw runtimeError(
         "item(): this tensor is on the webgpu device, whose values can only be read asynchronously: use `(await t.cpu()).item()`",
       );
+    // Note [sparse tensors]: no storage to read (PyTorch raises a ValueError here)
+    if (this._sparse !== null)
+      throw valueError("only one element tensors can be converted to Python scalars");
     const n = this.numel();
     if (n !== 1) throw runtimeError("only one element tensors can be converted to Python scalars");
     const v = this.typedArray[this.offset * this.dtype.lanes];

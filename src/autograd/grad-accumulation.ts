@@ -11,6 +11,18 @@ import { shapeEqual } from "../shape.js";
 import { alloc, allocOutput, castData, onDevice, wrap } from "../ops/core.js";
 import { Binary, binary } from "../backend/elementwise.js";
 import { takeOwnedGradient } from "./owned-grads.js";
+import { makeSparse } from "../ops/sparse.js";
+
+/**
+ * A leaf's first sparse gradient, as PyTorch's AccumulateGrad takes it: contiguous parts are
+ * taken into a new tensor (`_sparse_coo_tensor_unsafe`, coalesced only with at most one
+ * entry), others copied (`clone()`, which keeps the flag). Nothing writes the parts in place.
+ */
+function sparseLeafGrad(g: Tensor): Tensor {
+  const p = g._sparse as NonNullable<Tensor["_sparse"]>;
+  const taken = p.indices.isContiguous() && p.values.isContiguous();
+  return makeSparse(p.indices, p.values, g.shape, taken ? p.indices.shape[1] <= 1 : p.coalesced);
+}
 
 /**
  * Whether two gradients meeting at a buffer slot take the plain sum (`sumPlain`,
@@ -20,6 +32,8 @@ export function plainPair(prev: Tensor, g: Tensor): boolean {
   return (
     prev.dtype === g.dtype &&
     !prev.dtype.needsConversion &&
+    (prev._rare === null || prev._rare.sparse === null) &&
+    (g._rare === null || g._rare.sparse === null) &&
     !prev.requiresGrad &&
     !g.requiresGrad &&
     !isForwardADActive() &&
@@ -32,7 +46,8 @@ export function plainPair(prev: Tensor, g: Tensor): boolean {
 
 /** prev + g for a pair that is not plain (`plainPair`): `add`, recorded under createGraph. */
 export function sumGrads(prev: Tensor, g: Tensor): Tensor {
-  return prev.add(g);
+  // Note [sparse tensors]: sparse + dense is dense + sparse (PyTorch's add takes it that way round)
+  return prev._sparse !== null && g._sparse === null ? g.add(prev) : prev.add(g);
 }
 
 /** prev + g into a fresh tensor by one kernel call, for a plain pair (`plainPair`). */
@@ -109,6 +124,20 @@ export function accumulateGrad(
   counted = false,
 ): void {
   const prev = t._grad;
+  // Note [sparse tensors]: a sparse gradient stays sparse (its own wrapper over the same parts,
+  // which nothing writes in place); sparse and dense ones sum to a dense one
+  if (g._sparse !== null || (prev !== null && prev._sparse !== null)) {
+    if (prev === null) t._grad = sparseLeafGrad(g);
+    else {
+      const was = swapGradEnabled(createGraph);
+      try {
+        t._grad = sumGrads(prev, g);
+      } finally {
+        swapGradEnabled(was);
+      }
+    }
+    return;
+  }
   if (prev === null) {
     // a fresh copy: the engine may hand the same tensor to several leaves; with createGraph,
     // recorded as PyTorch does: a copy into new storage (grad_fn=<CopyBackwards>) for a leaf,

@@ -5,7 +5,9 @@
  * (Note [half compute] in half-compute.ts). The common call (CPU tensors of the other dtypes)
  * pays one test per Tensor, Tensor[] or ScalarType argument, `special`, and calls the forward
  * directly. A new kind of argument is one more clause in `special` and one branch in the slow
- * path of `kindAware`.
+ * path of `kindAware`. A sparse tensor (Note [sparse tensors] in ops/sparse.ts) is one such
+ * kind: `special` tests its `_rare` record, null for almost every dense tensor, and the slow
+ * path hands the call to `sparseCall`.
  */
 import { Tensor } from "../tensor.js";
 import { DType } from "../dtype.js";
@@ -13,6 +15,8 @@ import { DeviceArray } from "../backend/webgpu.js";
 import { deviceCall } from "../ops/webgpu.js";
 import { halfPath } from "./half-compute.js";
 import { perOp } from "./per-op.js";
+import { hasSparse, sparseCall } from "../ops/sparse.js";
+import { composedResults } from "./complex-compute.js";
 import type { Schema } from "./schema.js";
 
 type Forward = (...args: unknown[]) => unknown;
@@ -22,7 +26,12 @@ type Forward = (...args: unknown[]) => unknown;
  * dtype (`needsConversion`: Note [half compute], Note [complex compute]).
  */
 function special(v: unknown): boolean {
-  if (v instanceof Tensor) return v.dtype.needsConversion || v.typedArray instanceof DeviceArray;
+  if (v instanceof Tensor)
+    return (
+      v.dtype.needsConversion ||
+      v.typedArray instanceof DeviceArray ||
+      (v._rare !== null && v._rare.sparse !== null)
+    );
   if (v instanceof DType) return v.needsConversion;
   return Array.isArray(v) && v.some(special);
 }
@@ -62,6 +71,13 @@ export function kindAware(
   const cpuForward = (...values: unknown[]): unknown => cpu(values);
   const { name, overload } = schema;
   const slow = (values: unknown[]): unknown => {
+    for (let k = 0; k < tensorSlots.length; k++)
+      if (hasSparse(values[tensorSlots[k]])) {
+        const r = sparseCall(name, overload, values, inplace, cpu);
+        // a sparse kernel records its own node: the entry's derivative must not record over it
+        if (r instanceof Tensor && r._gradFn !== null) composedResults.add(r);
+        return r;
+      }
     for (let k = 0; k < tensorSlots.length; k++)
       if (onDevice(values[tensorSlots[k]])) return deviceCall(name, overload, cpuForward, values);
     return cpu(values);

@@ -46,6 +46,7 @@ import {
   type OpNode,
 } from "../autograd/function.js";
 import { kindAware } from "./arg-kinds.js";
+import { sparseCall } from "../ops/sparse.js";
 import { composedResults } from "./complex-compute.js";
 import { registerJvp } from "../autograd/forward-ad.js";
 import { isGradEnabled } from "../autograd/grad-mode.js";
@@ -632,6 +633,9 @@ function inplaceForward(
   const selfSlot = schema.params.findIndex((p) => p.name === "self");
   return (...values: unknown[]) => {
     const self = values[selfSlot] as Tensor;
+    // Note [sparse tensors]: no in-place kernels on a sparse self (its shadow would be dense)
+    if (self._rare !== null && self._rare.sparse !== null)
+      return sparseCall(schema.name, schema.overload, values, true, () => null);
     inplace(self, savesSelf, (prev) => {
       const v = values.slice();
       v[selfSlot] = prev;
