@@ -2,7 +2,7 @@
  * torch.nn.EmbeddingBag (issue 11, h-nnact): a lookup table whose forward reduces each bag of
  * indices to one row (sum, mean or max; F.embedding_bag). Weight initialised N(0, 1) as
  * PyTorch's (the padding row zeroed). `sparse` is accepted and stored (its repr and behaviour
- * otherwise as PyTorch's) but gradients are always dense: tensorgrad has no sparse tensors.
+ * otherwise as PyTorch's) but gradients are always dense: embeddings give no sparse gradients here.
  */
 import type { Tensor } from "../tensor.js";
 import { type DType, type DTypeName, toDType, getDefaultDtype } from "../dtype.js";
@@ -26,7 +26,7 @@ export interface EmbeddingBagOptions {
   scaleGradByFreq?: boolean;
   /** How a bag's embeddings are reduced: "sum", "mean" (default) or "max". */
   mode?: "sum" | "mean" | "max";
-  /** Accepted for PyTorch compatibility (false); tensorgrad has no sparse gradients. */
+  /** Accepted for PyTorch compatibility (false); embeddings give dense gradients here. */
   sparse?: boolean;
   _weight?: Tensor | null;
   /** Whether offsets has one more entry, the end of the last bag (default false). */
@@ -82,7 +82,7 @@ export class EmbeddingBag extends Module {
   declare scaleGradByFreq: boolean;
   /** How a bag's embeddings are reduced: "sum", "mean" (default) or "max". */
   declare mode: "sum" | "mean" | "max";
-  /** Accepted for PyTorch compatibility (false); tensorgrad has no sparse gradients. */
+  /** Accepted for PyTorch compatibility (false); embeddings give dense gradients here. */
   declare sparse: boolean;
   /** Whether offsets has one more entry, the end of the last bag (default false). */
   declare includeLastOffset: boolean;

@@ -1,5 +1,5 @@
 /**
- * torch.optim.SparseAdam. tensorgrad has no sparse tensors, so no gradient can be sparse: the
+ * torch.optim.SparseAdam. No op gives a parameter a sparse gradient here (embeddings keep dense ones), so: the
  * optimizer exists with PyTorch's constructor checks and state dict, and `step()` raises
  * PyTorch's error for the dense gradients it is given (a step with no gradients does nothing).
  */

@@ -1341,7 +1341,9 @@ defineOp({
         sparse: boolean,
       ) => {
         if (sparse)
-          throw runtimeError("tensorgrad has no sparse tensors: embedding needs sparse=False");
+          throw runtimeError(
+            "embedding with sparse=True: tensorgrad gives embeddings dense gradients only (sparse=False)",
+          );
         return NN.embedding(weight, indices, paddingIdx, scaleGradByFreq);
       },
     },
