@@ -364,3 +364,30 @@ export function typename(obj: unknown): string {
  * @example torch.isStorage(torch.zeros(2)) // false
  */
 export const isStorage = (_obj: unknown): boolean => false;
+
+let interopThreads = 1;
+let interopSet = false;
+
+/**
+ * torch.get_num_interop_threads(): the threads running independent ops side by side. tensorgrad
+ * runs one op at a time (its kernels use torch.getNumThreads() threads), so 1 unless set.
+ * @example torch.getNumInteropThreads() // 1
+ */
+export const getNumInteropThreads = (): number => interopThreads;
+
+/**
+ * torch.set_num_interop_threads(n): recorded (read back by getNumInteropThreads); as in
+ * PyTorch, only once (a second call, which aborts PyTorch's process, raises its message
+ * here), and n must be positive.
+ * @example typeof torch.setNumInteropThreads // "function"
+ */
+export function setNumInteropThreads(n: number): void {
+  if (!(Number.isInteger(n) && n > 0))
+    throw runtimeError("set_num_interop_threads expects a positive integer");
+  if (interopSet)
+    throw runtimeError(
+      "Error: cannot set number of interop threads after parallel work has started or set_num_interop_threads called",
+    );
+  interopSet = true;
+  interopThreads = n;
+}

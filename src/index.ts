@@ -22,7 +22,12 @@ import { forwardAd } from "./autograd/forward-ad-api.js";
 import { Function as AutogradFunction, FunctionCtx } from "./autograd/custom-function.js";
 import { savedTensorsHooks, disableSavedTensorsHooks } from "./autograd/saved-hooks.js";
 import { checkOptions } from "./registry/ops/creation.js";
-import { detectAnomaly, setDetectAnomaly, isAnomalyEnabled } from "./autograd/anomaly-mode.js";
+import {
+  detectAnomaly,
+  setDetectAnomaly,
+  isAnomalyEnabled,
+  isAnomalyCheckNanEnabled,
+} from "./autograd/anomaly-mode.js";
 import { checkpoint, checkpointWith, type CheckpointOptions } from "./autograd/checkpoint.js";
 import * as nnModule from "./nn/index.js";
 import { explain } from "./autograd/explain.js";
@@ -490,6 +495,8 @@ export {
   getFloat32MatmulPrecision,
   typename,
   isStorage,
+  getNumInteropThreads,
+  setNumInteropThreads,
   type DeterministicOptions,
 } from "./cuda.js";
 import { foreignBackends } from "./cuda.js";
@@ -592,8 +599,19 @@ export const profiler = {
 };
 export { safetensors } from "./serialization.js";
 export { save, load, type LoadResult, type LoadOptions } from "./ptfile.js";
-/** torch.is_anomaly_enabled() */
-export { isAnomalyEnabled };
+/** torch.is_anomaly_enabled(), torch.is_anomaly_check_nan_enabled() */
+export { isAnomalyEnabled, isAnomalyCheckNanEnabled };
+/**
+ * torch.set_anomaly_enabled(mode, check_nan=True): anomaly detection on or off for the rest of
+ * the program (torch.autograd.setDetectAnomaly without its guard).
+ * @example
+ * torch.setAnomalyEnabled(true, false);
+ * torch.isAnomalyCheckNanEnabled(); // false
+ * torch.setAnomalyEnabled(false);
+ */
+export function setAnomalyEnabled(mode: boolean, checkNan = true): void {
+  setDetectAnomaly(mode, checkNan);
+}
 export type { ExplainOptions } from "./autograd/explain.js";
 export type { CheckpointOptions } from "./autograd/checkpoint.js";
 export type { BackwardResult } from "./autograd/custom-function.js";
