@@ -66,7 +66,7 @@ export interface BackwardOpDefs {
   };
   embeddingDenseBackward: {
     save: "indices";
-    attrs: { numWeights: number; paddingIdx: number; scaleGradByFreq: boolean };
+    attrs: { numWeights: number; paddingIdx: number; scaleGradByFreq: boolean; sparse?: boolean };
   };
   maxPool2dBackward: IndexPoolBackwardDef;
   maxPool3dBackward: IndexPoolBackwardDef;

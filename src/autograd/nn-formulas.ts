@@ -30,6 +30,7 @@ import {
   softplusBackward,
 } from "../ops/backward.js";
 import { divScalar, mmMat1Backward, mmMat2Backward } from "./formula-ops.js";
+import { embeddingSparseBackward } from "../ops/sparse.js";
 
 /** The layer primitives: what each saves and its attributes (merged into OpDefs). */
 export interface LayerOpDefs {
@@ -46,7 +47,7 @@ export interface LayerOpDefs {
   };
   embedding: {
     save: "indices";
-    attrs: { numWeights: number; paddingIdx: number; scaleGradByFreq: boolean };
+    attrs: { numWeights: number; paddingIdx: number; scaleGradByFreq: boolean; sparse?: boolean };
   };
   mseLoss: { save: "self" | "target"; attrs: { reduction: Reduction } };
   smoothL1Loss: { save: "self" | "target"; attrs: { reduction: Reduction; beta: number } };
@@ -243,12 +244,15 @@ export const layerDerivatives: { [K in LayerOp]: Derivative<K> } = {
         a,
       ),
   },
-  // embedding_dense_backward (EmbeddingDenseBackwardBackward0 when differentiated again)
+  // embedding_backward: embedding_dense_backward (EmbeddingDenseBackwardBackward0 when
+  // differentiated again), or with sparse=True embedding_sparse_backward's COO gradient
   embedding: {
     name: "EmbeddingBackward0",
     save: ["indices"],
     grad: (g, s, a) => [
-      embeddingDenseBackward(g, s.indices, a.numWeights, a.paddingIdx, a.scaleGradByFreq),
+      a.sparse === true
+        ? embeddingSparseBackward(g, s.indices, a.numWeights, a.paddingIdx, a.scaleGradByFreq)
+        : embeddingDenseBackward(g, s.indices, a.numWeights, a.paddingIdx, a.scaleGradByFreq),
     ],
   },
   mseLoss: {

@@ -1349,7 +1349,9 @@ export function zeroGradOf(p: Tensor, setToNone: boolean): void {
   }
   if (g.gradFn !== null) g.detach_();
   else g.requiresGrad_(false);
-  if (g.isContiguous() && !g.isWebgpu) g.typedArray.fill(0, g.offset, g.offset + g.numel());
+  // a sparse gradient has no storage to fill: zero_ empties it (Note [sparse tensors])
+  if (g.isContiguous() && !g.isWebgpu && !g.isSparse)
+    g.typedArray.fill(0, g.offset, g.offset + g.numel());
   else noGrad(() => g.zero_());
 }
 

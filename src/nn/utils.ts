@@ -57,7 +57,15 @@ export function clipGradNorm_(
       const norms = grads.map((g) => g.detach().abs().max());
       total = norms.length === 1 ? norms[0] : stack(norms).max();
     } else {
-      total = norm(stack(grads.map((g) => norm(g.detach(), normType))), normType);
+      // a sparse gradient's norm is its coalesced values' (duplicate entries summed first)
+      total = norm(
+        stack(
+          grads.map((g) =>
+            norm(g.isSparse ? g.detach().coalesce()._values() : g.detach(), normType),
+          ),
+        ),
+        normType,
+      );
     }
     if (errorIfNonfinite && !(total.isfinite().item() as boolean)) {
       throw runtimeError(
@@ -65,7 +73,10 @@ export function clipGradNorm_(
       );
     }
     const coef = rdiv(total.add(1e-6), maxNorm).clamp(null, 1.0);
-    for (const g of grads) g.detach().mul_(coef.to(g.dtype));
+    // PyTorch 1.13 scales `grad.detach()` in place; for a sparse gradient that detached
+    // tensor holds its own values, so the gradient itself is left unscaled (its norm still
+    // counts in the total)
+    for (const g of grads) if (!g.isSparse) g.detach().mul_(coef.to(g.dtype));
     return total;
   });
 }

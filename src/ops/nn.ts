@@ -233,7 +233,8 @@ export function addmm(bias: Tensor, mat1: Tensor, mat2: Tensor): Tensor {
 }
 
 /**
- * torch.embedding(weight, indices, padding_idx, scale_grad_by_freq): rows of `weight`.
+ * torch.embedding(weight, indices, padding_idx, scale_grad_by_freq, sparse): rows of `weight`;
+ * with `sparse` the weight's gradient is a sparse COO tensor (embeddingSparseBackward).
  * @example embedding(torch.eye(3), torch.tensor([2, 0], { dtype: torch.int64 }))
  */
 export function embedding(
@@ -241,6 +242,7 @@ export function embedding(
   indices: Tensor,
   paddingIdx = -1,
   scaleGradByFreq = false,
+  sparse = false,
 ): Tensor {
   if (weight.dim() !== 2) throw runtimeError("'weight' must be 2-D");
   if (indices.dtype !== int64 && indices.dtype !== int32) {
@@ -268,7 +270,13 @@ export function embedding(
     else for (let j = 0; j < D; j++) o[i * D + j] = wd[src + j];
   }
   if (needsGrad(weight)) {
-    record("embedding", out, [weight], { indices }, { numWeights: V, paddingIdx, scaleGradByFreq });
+    record(
+      "embedding",
+      out,
+      [weight],
+      { indices },
+      { numWeights: V, paddingIdx, scaleGradByFreq, sparse },
+    );
   }
   return out;
 }

@@ -799,12 +799,15 @@ function addSparse(a: Tensor, b: Tensor, alpha: number, node = "AddBackward0"): 
     );
   const pa = partsOf(a);
   const pb = partsOf(b);
-  if (sparseDim(a) !== sparseDim(b) || denseDim(a) !== denseDim(b))
+  const dtype = promoteTypes(a.dtype, b.dtype);
+  // ATen tests for an empty operand before the densities (a zeroed gradient, sparse dims =
+  // ndim, takes a gradient of any density)
+  const empty = nnzOf(a) === 0 || nnzOf(b) === 0;
+  if (!empty && (sparseDim(a) !== sparseDim(b) || denseDim(a) !== denseDim(b)))
     throw runtimeError(
       "add: expected 'self' and 'other' to have same density, but 'self' has " +
         `${sparseDim(a)} sparse dimensions while 'other' has ${sparseDim(b)} sparse dimensions`,
     );
-  const dtype = promoteTypes(a.dtype, b.dtype);
   let out: Tensor;
   if (nnzOf(b) === 0) out = cloneSparse(a);
   else if (nnzOf(a) !== 0 && !(pa.values.isContiguous() && pb.values.isContiguous())) {
@@ -1576,11 +1579,12 @@ export function sparseZero_(t: Tensor): void {
     throw runtimeError(
       "a leaf Variable that requires grad is being used in an in-place operation.",
     );
-  const sd = p.indices.shape[0];
-  const dense = p.values.shape.slice(1);
+  // PyTorch's zero_sparse_: sparse_resize_and_clear_(sizes, sparse_dim = ndim, dense_dim = 0)
+  void p;
+  const sd = t.dim();
   t._sparse = {
     indices: wrap(allocZeros(0, int64), [sd, 0], int64),
-    values: wrap(allocZeros(0, t.dtype), [0, ...dense], t.dtype),
+    values: wrap(allocZeros(0, t.dtype), [0], t.dtype),
     coalesced: true,
   };
   t._version.value++;
@@ -1631,4 +1635,46 @@ export function sparseTo(t: Tensor, dtype: DType): Tensor {
   const vals = noGrad(() => p.values.to(dtype));
   const out = makeSparse(p.indices, vals, t.shape, p.coalesced);
   return recordSparse("ToCopyBackward0", out, [t], (g) => [noGrad(() => g.to(t.dtype))]);
+}
+
+/**
+ * PyTorch's embedding_sparse_backward(grad, indices, num_weights, padding_idx,
+ * scale_grad_by_freq): the gradient of an embedding's [numWeights, D] weight as a sparse COO
+ * tensor, uncoalesced, with sparse dim 1: its indices are the input's ids flattened (entries equal
+ * to paddingIdx dropped) and its values the matching rows of grad, so an id used twice appears
+ * twice (summing them is left to coalesce). With scale_grad_by_freq it raises, as PyTorch 1.13
+ * does (the sparse kernel does not implement it).
+ */
+export function embeddingSparseBackward(
+  g: Tensor,
+  indices: Tensor,
+  numWeights: number,
+  paddingIdx: number,
+  scaleGradByFreq: boolean,
+): Tensor {
+  if (scaleGradByFreq)
+    throw runtimeError(
+      "embedding_backward: scale_grad_by_freq not supported with sparse gradients",
+    );
+  const D = g.shape[g.dim() - 1];
+  const n = indices.numel();
+  const idx = contiguousData(indices);
+  const gd = contiguousData(g);
+  const keep: number[] = [];
+  for (let i = 0; i < n; i++) if (idx.data[idx.offset + i] !== paddingIdx) keep.push(i);
+  const nnz = keep.length;
+  const outIdx = allocZeros(nnz, int64);
+  const outVals = allocZeros(nnz * D, g.dtype);
+  for (let k = 0; k < nnz; k++) {
+    const i = keep[k];
+    outIdx[k] = idx.data[idx.offset + i];
+    for (let j = 0; j < D; j++) outVals[k * D + j] = gd.data[gd.offset + i * D + j];
+  }
+  // a COO tensor of fewer than two entries is coalesced (PyTorch's set_indices_and_values_unsafe)
+  return makeSparse(
+    wrap(outIdx, [1, nnz], int64),
+    wrap(outVals, [nnz, D], g.dtype),
+    [numWeights, D],
+    nnz < 2,
+  );
 }

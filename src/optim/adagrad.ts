@@ -15,9 +15,10 @@ import {
   type ParamGroup,
   type Params,
   floatView,
+  sparseGradRows,
 } from "./optimizer.js";
-import { adagradStep } from "../backend/optim.js";
-import { valueError } from "../errors.js";
+import { adagradStep, type Arith } from "../backend/optim.js";
+import { runtimeError, valueError } from "../errors.js";
 
 const view = floatView;
 
@@ -91,9 +92,13 @@ export class Adagrad extends Optimizer {
       const stepT = st.step as Tensor;
       stepT.typedArray[stepT.offset] = Math.fround(stepT.typedArray[stepT.offset] + 1);
       const n = p.numel();
-      const g = gradData(p, grad);
       const sum = view(st.sum as Tensor, n);
       const A = arithOf(p);
+      if (grad.isSparse) {
+        this._sparseStep(p, grad, sum, A, group, stepT.typedArray[stepT.offset]);
+        continue;
+      }
+      const g = gradData(p, grad);
       const opts = {
         step: stepT.typedArray[stepT.offset],
         lr: group.lr,
@@ -104,5 +109,44 @@ export class Adagrad extends Optimizer {
       };
       updateParam(p, (pd, po) => adagradStep(A, pd, po, g.data, g.offset, sum, n, opts));
     }
+  }
+
+  protected override _sparseGradError(): null {
+    return null;
+  }
+
+  /**
+   * PyTorch 1.13's Adagrad step on a sparse gradient: coalesced (the update is non-linear, so
+   * indices must be unique), then for the rows it holds only: sum += g^2, and
+   * param -= clr * g / (sqrt(sum) + eps) with clr = lr / (1 + (step - 1) lr_decay).
+   */
+  private _sparseStep(
+    p: Tensor,
+    grad: Tensor,
+    sum: Float32Array | Float64Array,
+    A: Arith,
+    group: ParamGroup,
+    step: number,
+  ): void {
+    if ((group.weightDecay as number) !== 0)
+      throw runtimeError("weight_decay option is not compatible with sparse gradients");
+    const { r, fma } = A;
+    const maximize = group.maximize as boolean;
+    const clr = group.lr / (1 + (step - 1) * (group.lrDecay as number));
+    const negClr = r(-clr);
+    const eps = r(group.eps as number);
+    const { rows, vals, valOff, block } = sparseGradRows(p, grad);
+    updateParam(p, (pd, po) => {
+      for (let k = 0; k < rows.length; k++) {
+        for (let j = 0; j < block; j++) {
+          const i = rows[k] * block + j;
+          const g0 = vals[valOff + k * block + j];
+          const g = maximize ? -g0 : g0;
+          sum[i] = r(sum[i] + r(g * g));
+          const std = r(r(Math.sqrt(sum[i])) + eps);
+          pd[po + i] = fma(r(g / std), negClr, pd[po + i]);
+        }
+      }
+    });
   }
 }

@@ -159,6 +159,10 @@ abstract class AdamBase extends Optimizer {
  */
 export class Adam extends AdamBase {
   protected readonly decoupled = false;
+  protected override _sparseGradError(): string {
+    return "Adam does not support sparse gradients, please consider SparseAdam instead";
+  }
+
   constructor(params: Params, ...args: OptimArgs<AdamOptions>) {
     super(params, optimOptions<AdamOptions>("Adam", args, ADAM_ARGS), 0, false);
   }

@@ -2,13 +2,14 @@
  * torch.optim.Optimizer: parameter groups, per-parameter state, zeroGrad, state dicts.
  */
 import { Tensor } from "../tensor.js";
+import { numelOf } from "../shape.js";
 import { float32, float64 } from "../dtype.js";
 import { enableGrad, noGrad } from "../autograd/grad-mode.js";
 import { contiguousData, wrap } from "../ops/core.js";
 import { writeInto } from "../ops/inplace.js";
 import { zeroGradOf } from "../nn/module.js";
 import { F32, F64, type Arith } from "../backend/optim.js";
-import { notImplementedError, valueError } from "../errors.js";
+import { notImplementedError, runtimeError, valueError } from "../errors.js";
 
 /** A parameter group: its parameters and its options (lr, momentum, ...). */
 export interface ParamGroup {
@@ -186,9 +187,22 @@ export abstract class Optimizer {
     let loss: Tensor | number | undefined;
     if (closure !== undefined) loss = enableGrad(closure);
     noGrad(() => {
-      for (const group of this.paramGroups) this._updateGroup(group);
+      for (const group of this.paramGroups) {
+        // PyTorch's dense optimizers test each gradient before updating the group
+        const msg = this._sparseGradError();
+        if (msg !== null) for (const p of group.params) if (p._grad?.isSparse) throw runtimeError(msg);
+        this._updateGroup(group);
+      }
     });
     return loss;
+  }
+
+  /**
+   * The error a step raises for a sparse gradient (PyTorch's "<Name> does not support sparse
+   * gradients"), or null for the optimizers that take them (SGD, Adagrad, SparseAdam).
+   */
+  protected _sparseGradError(): string | null {
+    return `${this.constructor.name} does not support sparse gradients`;
   }
 
   /**
@@ -439,4 +453,29 @@ export function optimOptions<O extends object>(
     opts[names[i]] = v;
   });
   return opts as O;
+}
+
+/**
+ * A sparse gradient coalesced (PyTorch's `grad.coalesce()`, which the non-linear sparse updates
+ * need: indices must be unique) and read as rows of the parameter: `rows[k]` is entry k's
+ * position over the sparse dims (row-major), `vals` its block of `block` values from `valOff +
+ * k * block`, in the parameter's dtype.
+ */
+export function sparseGradRows(
+  p: Tensor,
+  grad: Tensor,
+): { rows: number[]; vals: Float32Array | Float64Array; valOff: number; block: number } {
+  const c = grad.coalesce();
+  const ind = c._indices();
+  const sd = ind.shape[0];
+  const nnz = ind.shape[1];
+  const id = contiguousData(ind);
+  const rows: number[] = [];
+  for (let k = 0; k < nnz; k++) {
+    let lin = 0;
+    for (let d = 0; d < sd; d++) lin = lin * p.shape[d] + id.data[id.offset + d * nnz + k];
+    rows.push(lin);
+  }
+  const v = gradData(p, c._values());
+  return { rows, vals: v.data, valOff: v.offset, block: numelOf(p.shape.slice(sd)) };
 }

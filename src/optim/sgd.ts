@@ -16,7 +16,7 @@ import {
   type Params,
 } from "./optimizer.js";
 import { sgdStep } from "../backend/optim.js";
-import { castData, wrap } from "../ops/core.js";
+import { castData, contiguousData, wrap } from "../ops/core.js";
 import { valueError } from "../errors.js";
 
 /** Options of SGD (PyTorch's keyword arguments, camelCase). */
@@ -102,6 +102,10 @@ export class SGD extends Optimizer {
         st = {};
         this.state.set(p, st);
       }
+      if (grad.isSparse) {
+        st.momentum_buffer = sparseSgdStep(p, grad, st.momentum_buffer as Tensor | null, opts);
+        continue;
+      }
       if (p.isWebgpu) {
         // Note [device dispatch]: the device's step, written with device ops (PyTorch's
         // _single_tensor_sgd, which the fused CPU step matches)
@@ -141,4 +145,65 @@ export class SGD extends Optimizer {
       st.momentum_buffer = opts.momentum !== 0 ? buf : null;
     }
   }
+
+  protected override _sparseGradError(): null {
+    return null;
+  }
+}
+
+/**
+ * PyTorch 1.13's _single_tensor_sgd on a sparse gradient, with sparse ops: d = -g when
+ * maximizing; weight decay adds the dense parameter to the sparse d, which raises PyTorch's
+ * add(sparse, dense) error; the momentum buffer is sparse (clone of d, then
+ * buf * momentum + (1 - dampening) d: entries concatenated, uncoalesced, as PyTorch's);
+ * param += -lr d adds d's entries one at a time, as ATen's add(dense, sparse) does (a repeated
+ * row is rounded after each of its entries). Returns the new momentum buffer.
+ */
+function sparseSgdStep(
+  p: Tensor,
+  grad: Tensor,
+  prev: Tensor | null | undefined,
+  o: {
+    lr: number;
+    weightDecay: number;
+    momentum: number;
+    dampening: number;
+    nesterov: boolean;
+    maximize: boolean;
+  },
+): Tensor | null {
+  let d = o.maximize ? grad.neg() : grad;
+  if (o.weightDecay !== 0) d = d.add(p, { alpha: o.weightDecay });
+  let buf: Tensor | null = null;
+  if (o.momentum !== 0) {
+    buf =
+      prev === null || prev === undefined
+        ? d.clone()
+        : prev.mul(o.momentum).add(d, { alpha: 1 - o.dampening });
+    d = o.nesterov ? d.add(buf, { alpha: o.momentum }) : buf;
+  }
+  addSparseInto(p, d, -o.lr);
+  return buf;
+}
+
+/** dense p += alpha * sparse s, entry by entry in s's order (ATen's add_out_dense_sparse_cpu). */
+function addSparseInto(p: Tensor, s: Tensor, alpha: number): void {
+  const { r, fma } = arithOf(p);
+  const a = r(alpha);
+  const ind = s._indices();
+  const sd = ind.shape[0];
+  const nnz = ind.shape[1];
+  const id = contiguousData(ind);
+  const v = gradData(p, s._values());
+  const block = p.numel() / Math.max(1, p.shape.slice(0, sd).reduce((x, y) => x * y, 1));
+  updateParam(p, (pd, po) => {
+    for (let k = 0; k < nnz; k++) {
+      let lin = 0;
+      for (let dd = 0; dd < sd; dd++) lin = lin * p.shape[dd] + id.data[id.offset + dd * nnz + k];
+      for (let j = 0; j < block; j++) {
+        const i = po + lin * block + j;
+        pd[i] = fma(v.data[v.offset + k * block + j], a, pd[i]);
+      }
+    }
+  });
 }

@@ -770,6 +770,7 @@ defineOp({
         maxNorm: number | null,
         normType: number,
         scaleGradByFreq: boolean,
+        sparse: boolean,
       ) => {
         let pad = -1;
         if (paddingIdx !== null) {
@@ -781,7 +782,7 @@ defineOp({
           pad = paddingIdx < 0 ? weight.shape[0] + paddingIdx : paddingIdx;
         }
         if (maxNorm !== null) embeddingRenorm(weight, input, maxNorm, normType);
-        return NN.embedding(weight, input, pad, scaleGradByFreq);
+        return NN.embedding(weight, input, pad, scaleGradByFreq, sparse);
       },
     },
   ],
@@ -1340,11 +1341,7 @@ defineOp({
         scaleGradByFreq: boolean,
         sparse: boolean,
       ) => {
-        if (sparse)
-          throw runtimeError(
-            "embedding with sparse=True: tensorgrad gives embeddings dense gradients only (sparse=False)",
-          );
-        return NN.embedding(weight, indices, paddingIdx, scaleGradByFreq);
+        return NN.embedding(weight, indices, paddingIdx, scaleGradByFreq, sparse);
       },
     },
   ],

@@ -1,0 +1,297 @@
+/**
+ * Sparse embedding gradients and the optimizers that take them, against PyTorch 1.13
+ * (test/fixtures/sparse_grad.json, made by scripts/fixtures/sparse_grad_fx.py): each case is a
+ * small program run here under the same name, and every key it yields (tensors with their
+ * indices, values and coalesced flag; printed strings; weights after each training step;
+ * optimizer state dicts; errors) is compared with PyTorch's. Training weights are compared
+ * exactly: the steps round as PyTorch's float32 kernels do.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+import * as torch from "../src/index.js";
+import type { Tensor } from "../src/index.js";
+import type { Optimizer } from "../src/optim/index.js";
+import { readFixture } from "./helpers/fixtures.js";
+
+type Out = unknown;
+interface Inputs {
+  w0: number[][];
+  ids: number[][];
+  gw: number[][];
+  lin_w: number[][];
+  lin_b: number[];
+  target: number[][];
+}
+interface Fixture {
+  torch: string;
+  cases: Record<string, Record<string, Out>>;
+}
+const fx = readFixture<Fixture>("sparse_grad.json");
+const inputs = fx.cases.inputs as unknown as Inputs;
+const F = torch.nn.functional;
+const long = (v: number[] | number[][]): Tensor => torch.tensor(v, { dtype: torch.int64 });
+
+/** A tensor as the fixture records it (sparse_grad_fx.py's `T`). */
+function T(t: Tensor | null): Out {
+  if (t === null) return null;
+  const gradFn = t.gradFn === null ? null : t.gradFn.name().replace(/^torch::autograd::/, "");
+  if (t.isSparse)
+    return {
+      layout: "sparse_coo",
+      size: Array.from(t.shape),
+      dtype: t.dtype.name,
+      indices: t._indices().tolist(),
+      values: t._values().detach().tolist(),
+      coalesced: t.isCoalesced(),
+      requires_grad: t.requiresGrad,
+      grad_fn: gradFn,
+    };
+  return {
+    layout: "strided",
+    shape: Array.from(t.shape),
+    dtype: t.dtype.name,
+    values: t.detach().tolist(),
+    requires_grad: t.requiresGrad,
+    grad_fn: gradFn,
+  };
+}
+
+/** The error `fn` raises, as the fixture records it. */
+function E(fn: () => unknown): Out {
+  try {
+    fn();
+  } catch (e) {
+    const err = e as Error;
+    return { type: err.name, message: err.message };
+  }
+  throw new Error("expected an error");
+}
+
+const weight = (dtype = torch.float32): Tensor =>
+  torch.tensor(inputs.w0, { dtype, requiresGrad: true });
+const ids = (): Tensor => long(inputs.ids);
+
+/** sparse_grad_fx.py's loss_of: the gathered rows weighted so every gradient entry differs. */
+function lossOf(out: Tensor): Tensor {
+  const gw = torch.tensor(inputs.gw.slice(0, 2)).unsqueeze(1).expand(2, 3, 3);
+  return out.mul(gw).sum().add(out.pow(2).sum());
+}
+
+/** An optimizer's state dict as the fixture records it (tensors by T, tuples as lists). */
+function stateDictJson(opt: Optimizer): Out {
+  const sd = opt.stateDict();
+  const state: Record<string, Out> = {};
+  for (const [k, v] of Object.entries(sd.state)) {
+    const rec: Record<string, Out> = {};
+    for (const [n, x] of Object.entries(v)) rec[n] = x instanceof torch.Tensor ? T(x) : x;
+    state[k] = rec;
+  }
+  return { state, param_groups: sd.param_groups };
+}
+
+/** sparse_grad_fx.py's train: an Embedding(sparse) + Linear model, a few steps. */
+function train(
+  makeOpts: (e: torch.nn.Embedding, l: torch.nn.Linear) => Optimizer[],
+  steps = 3,
+  paddingIdx: number | null = null,
+): Record<string, Out> {
+  const emb = new torch.nn.Embedding(5, 3, {
+    paddingIdx,
+    sparse: true,
+    _weight: torch.tensor(inputs.w0),
+  });
+  const lin = new torch.nn.Linear(3, 2);
+  torch.noGrad(() => {
+    lin.weight.copy_(torch.tensor(inputs.lin_w));
+    lin.bias.copy_(torch.tensor(inputs.lin_b));
+  });
+  const opts = makeOpts(emb, lin);
+  const rec = { emb: [] as Out[], lin_w: [] as Out[], lin_b: [] as Out[], grads: [] as Out[] };
+  for (let s = 0; s < steps; s++) {
+    for (const o of opts) o.zeroGrad();
+    const x = s % 2 === 0 ? long(inputs.ids) : long([[3, 3, 0], [1, 0, 2]]);
+    const out = lin.call(emb.call(x).mean(1));
+    const loss = out.sub(torch.tensor(inputs.target)).pow(2).sum();
+    loss.backward();
+    rec.grads.push(T(emb.weight.grad));
+    for (const o of opts) o.step();
+    rec.emb.push(emb.weight.tolist());
+    rec.lin_w.push(lin.weight.tolist());
+    rec.lin_b.push(lin.bias.tolist());
+  }
+  return { ...rec, state: opts.map(stateDictJson) };
+}
+
+/** A parameter with a sparse gradient (sparse_grad_fx.py's sparse_grad_param). */
+function sparseGradParam(): torch.nn.Embedding {
+  const emb = new torch.nn.Embedding(5, 3, { sparse: true, _weight: torch.tensor(inputs.w0) });
+  emb.call(long([1, 2, 1])).sum().backward();
+  return emb;
+}
+
+const O = torch.optim;
+
+/** The programs of sparse_grad_fx.py, one per case, yielding the same keys. */
+const CASES: Record<string, () => Record<string, Out>> = {
+  inputs: () => ({ ...inputs }),
+  functional: () => {
+    const w = weight();
+    const out = F.embedding(ids(), w, { sparse: true });
+    lossOf(out).backward();
+    return { out: T(out), grad: T(w.grad), str: String(w.grad) };
+  },
+  functional_f64_padding: () => {
+    const w = weight(torch.float64);
+    const out = F.embedding(ids(), w, { paddingIdx: 4, sparse: true });
+    out.mul(2).sum().backward();
+    return { out: T(out), grad: T(w.grad), str: String(w.grad) };
+  },
+  all_padding: () => {
+    const w = weight();
+    F.embedding(long([3, 3]), w, { paddingIdx: 3, sparse: true }).sum().backward();
+    return { grad: T(w.grad), str: String(w.grad) };
+  },
+  scale_grad_by_freq: () => {
+    const w = weight();
+    const out = F.embedding(ids(), w, { scaleGradByFreq: true, sparse: true });
+    return { error: E(() => out.sum().backward()) };
+  },
+  aten_embedding: () => {
+    const w = weight();
+    const out = torch.embedding(w, ids(), 2, false, true);
+    out.mul(3).sum().backward();
+    return { out: T(out), grad: T(w.grad) };
+  },
+  module_accumulate: () => {
+    const emb = new torch.nn.Embedding(5, 3, { sparse: true, _weight: torch.tensor(inputs.w0) });
+    emb.call(long([0, 2])).sum().backward();
+    const first = T(emb.weight.grad);
+    emb.call(long([[2, 1]])).pow(2).sum().backward();
+    const out: Record<string, Out> = {
+      repr: String(emb),
+      first,
+      grad: T(emb.weight.grad),
+      str: String(emb.weight.grad),
+    };
+    const opt = new O.SGD(emb.parameters(), { lr: 0.1 });
+    opt.zeroGrad();
+    out.zeroed = T(emb.weight.grad);
+    emb.call(long([4])).sum().backward();
+    out.after_zero = T(emb.weight.grad);
+    opt.zeroGrad({ setToNone: true });
+    out.none = emb.weight.grad === null;
+    return out;
+  },
+  train_sparse_adam: () =>
+    train((e, l) => [
+      new O.SparseAdam(e.parameters(), { lr: 0.1 }),
+      new O.Adam(l.parameters(), { lr: 0.1 }),
+    ]),
+  train_sparse_adam_maximize: () =>
+    train(
+      (e, l) => [
+        new O.SparseAdam(e.parameters(), {
+          lr: 0.05,
+          betas: [0.8, 0.9],
+          eps: 1e-6,
+          maximize: true,
+        }),
+        new O.SGD(l.parameters(), { lr: 0.1 }),
+      ],
+      3,
+      0,
+    ),
+  train_sgd: () =>
+    train((e, l) => [new O.SGD([...e.parameters(), ...l.parameters()], { lr: 0.1 })]),
+  train_sgd_momentum: () =>
+    train(
+      (e, l) => [
+        new O.SGD([...e.parameters(), ...l.parameters()], {
+          lr: 0.1,
+          momentum: 0.9,
+          dampening: 0.1,
+        }),
+      ],
+      4,
+    ),
+  train_adagrad: () =>
+    train((e, l) => [
+      new O.Adagrad([...e.parameters(), ...l.parameters()], { lr: 0.1, lrDecay: 0.01 }),
+    ]),
+  train_adagrad_maximize: () =>
+    train((e, l) => [
+      new O.Adagrad([...e.parameters(), ...l.parameters()], {
+        lr: 0.2,
+        initialAccumulatorValue: 0.1,
+        eps: 1e-5,
+        maximize: true,
+      }),
+    ]),
+  errors: () => {
+    const step = (make: (p: Iterable<Tensor>) => Optimizer) => () =>
+      make(sparseGradParam().parameters()).step();
+    const denseSparseAdam = (): void => {
+      const lin = new torch.nn.Linear(2, 1);
+      lin.call(torch.ones(1, 2)).sum().backward();
+      new O.SparseAdam(lin.parameters()).step();
+    };
+    return {
+      Adam: E(step((p) => new O.Adam(p, { lr: 0.1 }))),
+      AdamW: E(step((p) => new O.AdamW(p, { lr: 0.1 }))),
+      Adamax: E(step((p) => new O.Adamax(p, { lr: 0.1 }))),
+      NAdam: E(step((p) => new O.NAdam(p, { lr: 0.1 }))),
+      RAdam: E(step((p) => new O.RAdam(p, { lr: 0.1 }))),
+      RMSprop: E(step((p) => new O.RMSprop(p, { lr: 0.1 }))),
+      Adadelta: E(step((p) => new O.Adadelta(p, { lr: 0.1 }))),
+      ASGD: E(step((p) => new O.ASGD(p, { lr: 0.1 }))),
+      Rprop: E(step((p) => new O.Rprop(p, { lr: 0.1 }))),
+      Adagrad_wd: E(step((p) => new O.Adagrad(p, { lr: 0.1, weightDecay: 0.1 }))),
+      SGD_wd: E(step((p) => new O.SGD(p, { lr: 0.1, weightDecay: 0.1 }))),
+      SparseAdam_dense: E(denseSparseAdam),
+    };
+  },
+  clip_grad_norm: () => {
+    const emb = sparseGradParam();
+    const n = torch.nn.utils.clipGradNorm_(emb.parameters(), 0.5);
+    return { norm: n.item(), grad: T(emb.weight.grad) };
+  },
+};
+
+/** Deep comparison; numbers exactly (float32 results round as PyTorch's do) unless `tol`. */
+function close(actual: unknown, expected: unknown, path: string): void {
+  if (expected === "nan" || expected === "inf" || expected === "-inf") {
+    const want = expected === "nan" ? NaN : expected === "inf" ? Infinity : -Infinity;
+    assert.ok(Object.is(actual, want), `${path}: ${String(actual)} != ${expected}`);
+    return;
+  }
+  if (Array.isArray(expected)) {
+    assert.ok(Array.isArray(actual), `${path}: expected an array, got ${JSON.stringify(actual)}`);
+    assert.equal(actual.length, expected.length, `${path}: length`);
+    expected.forEach((e, i) => close(actual[i], e, `${path}[${i}]`));
+    return;
+  }
+  if (expected !== null && typeof expected === "object") {
+    assert.ok(actual !== null && typeof actual === "object", `${path}: expected an object`);
+    const a = actual as Record<string, unknown>;
+    const e = expected as Record<string, unknown>;
+    assert.deepEqual(Object.keys(a).sort(), Object.keys(e).sort(), `${path}: keys`);
+    for (const k of Object.keys(e)) close(a[k], e[k], `${path}.${k}`);
+    return;
+  }
+  assert.equal(actual, expected, path);
+}
+
+test("every fixture case has a program here, and every program a fixture case", () => {
+  assert.deepEqual(Object.keys(CASES).sort(), Object.keys(fx.cases).sort());
+});
+
+for (const [name, expected] of Object.entries(fx.cases)) {
+  test(`sparse grad: ${name}`, () => {
+    const program = CASES[name];
+    assert.ok(program !== undefined, `no program for ${name}`);
+    const actual = program();
+    for (const key of Object.keys(expected)) close(actual[key], expected[key], `${name}.${key}`);
+    assert.deepEqual(Object.keys(actual).sort(), Object.keys(expected).sort());
+  });
+}
