@@ -110,7 +110,13 @@ function train(
   const rec = { emb: [] as Out[], lin_w: [] as Out[], lin_b: [] as Out[], grads: [] as Out[] };
   for (let s = 0; s < steps; s++) {
     for (const o of opts) o.zeroGrad();
-    const x = s % 2 === 0 ? long(inputs.ids) : long([[3, 3, 0], [1, 0, 2]]);
+    const x =
+      s % 2 === 0
+        ? long(inputs.ids)
+        : long([
+            [3, 3, 0],
+            [1, 0, 2],
+          ]);
     const out = lin.call(emb.call(x).mean(1));
     const loss = out.sub(torch.tensor(inputs.target)).pow(2).sum();
     loss.backward();
@@ -126,11 +132,49 @@ function train(
 /** A parameter with a sparse gradient (sparse_grad_fx.py's sparse_grad_param). */
 function sparseGradParam(): torch.nn.Embedding {
   const emb = new torch.nn.Embedding(5, 3, { sparse: true, _weight: torch.tensor(inputs.w0) });
-  emb.call(long([1, 2, 1])).sum().backward();
+  emb
+    .call(long([1, 2, 1]))
+    .sum()
+    .backward();
   return emb;
 }
 
 const O = torch.optim;
+
+// sparse_grad_fx.py's fixed sparse gradients (uncoalesced, a repeated row)
+const GRAD_IDX = [[[1, 3, 1, 4]], [[0, 3]], [[4, 4, 2]]];
+const GRAD_VALS = [
+  [
+    [0.3, -0.7, 1.9],
+    [0.11, 0.05, -0.4],
+    [-1.3, 0.6, 0.25],
+    [2.2, -0.03, 0.7],
+  ],
+  [
+    [-0.45, 0.8, 0.015],
+    [0.9, -1.1, 0.33],
+  ],
+  [
+    [0.21, 0.4, -0.6],
+    [-0.07, 1.7, 0.2],
+    [0.5, 0.5, -2.5],
+  ],
+];
+
+/** sparse_grad_fx.py's fixed_steps: three steps on given sparse gradients; the weights after each. */
+function fixedSteps(make: (p: Tensor[]) => Optimizer, dtype = torch.float32): Out {
+  const p = torch.tensor(inputs.w0, { dtype, requiresGrad: true });
+  const opt = make([p]);
+  return GRAD_IDX.map((i, k) => {
+    p.grad = torch.sparseCooTensor(
+      torch.tensor(i, { dtype: torch.int64 }),
+      torch.tensor(GRAD_VALS[k], { dtype }),
+      [5, 3],
+    );
+    opt.step();
+    return p.tolist();
+  });
+}
 
 /** The programs of sparse_grad_fx.py, one per case, yielding the same keys. */
 const CASES: Record<string, () => Record<string, Out>> = {
@@ -149,7 +193,9 @@ const CASES: Record<string, () => Record<string, Out>> = {
   },
   all_padding: () => {
     const w = weight();
-    F.embedding(long([3, 3]), w, { paddingIdx: 3, sparse: true }).sum().backward();
+    F.embedding(long([3, 3]), w, { paddingIdx: 3, sparse: true })
+      .sum()
+      .backward();
     return { grad: T(w.grad), str: String(w.grad) };
   },
   scale_grad_by_freq: () => {
@@ -165,9 +211,16 @@ const CASES: Record<string, () => Record<string, Out>> = {
   },
   module_accumulate: () => {
     const emb = new torch.nn.Embedding(5, 3, { sparse: true, _weight: torch.tensor(inputs.w0) });
-    emb.call(long([0, 2])).sum().backward();
+    emb
+      .call(long([0, 2]))
+      .sum()
+      .backward();
     const first = T(emb.weight.grad);
-    emb.call(long([[2, 1]])).pow(2).sum().backward();
+    emb
+      .call(long([[2, 1]]))
+      .pow(2)
+      .sum()
+      .backward();
     const out: Record<string, Out> = {
       repr: String(emb),
       first,
@@ -177,7 +230,10 @@ const CASES: Record<string, () => Record<string, Out>> = {
     const opt = new O.SGD(emb.parameters(), { lr: 0.1 });
     opt.zeroGrad();
     out.zeroed = T(emb.weight.grad);
-    emb.call(long([4])).sum().backward();
+    emb
+      .call(long([4]))
+      .sum()
+      .backward();
     out.after_zero = T(emb.weight.grad);
     opt.zeroGrad({ setToNone: true });
     out.none = emb.weight.grad === null;
@@ -228,6 +284,23 @@ const CASES: Record<string, () => Record<string, Out>> = {
         maximize: true,
       }),
     ]),
+  fixed_steps: () => ({
+    sparse_adam: fixedSteps((p) => new O.SparseAdam(p, { lr: 0.1 })),
+    sparse_adam_max: fixedSteps(
+      (p) => new O.SparseAdam(p, { lr: 0.03, betas: [0.5, 0.8], eps: 1e-3, maximize: true }),
+    ),
+    sparse_adam_f64: fixedSteps((p) => new O.SparseAdam(p, { lr: 0.1 }), torch.float64),
+    sgd: fixedSteps((p) => new O.SGD(p, { lr: 0.1 })),
+    sgd_momentum: fixedSteps((p) => new O.SGD(p, { lr: 0.1, momentum: 0.9, dampening: 0.2 })),
+    sgd_nesterov: fixedSteps(
+      (p) => new O.SGD(p, { lr: 0.07, momentum: 0.8, nesterov: true, maximize: true }),
+    ),
+    adagrad: fixedSteps((p) => new O.Adagrad(p, { lr: 0.1, lrDecay: 0.05 })),
+    adagrad_f64: fixedSteps(
+      (p) => new O.Adagrad(p, { lr: 0.1, initialAccumulatorValue: 0.2 }),
+      torch.float64,
+    ),
+  }),
   errors: () => {
     const step = (make: (p: Iterable<Tensor>) => Optimizer) => () =>
       make(sparseGradParam().parameters()).step();
@@ -258,8 +331,12 @@ const CASES: Record<string, () => Record<string, Out>> = {
   },
 };
 
-/** Deep comparison; numbers exactly (float32 results round as PyTorch's do) unless `tol`. */
-function close(actual: unknown, expected: unknown, path: string): void {
+/**
+ * Deep comparison. Numbers are compared exactly (fixed_steps: the optimizer steps round as
+ * PyTorch's kernels do) or, with `tol`, to 1e-6 + 1e-5 |expected| (the training cases, whose
+ * gradients come through dense matmul and mean backward kernels that sum in another order).
+ */
+function close(actual: unknown, expected: unknown, path: string, tol = false): void {
   if (expected === "nan" || expected === "inf" || expected === "-inf") {
     const want = expected === "nan" ? NaN : expected === "inf" ? Infinity : -Infinity;
     assert.ok(Object.is(actual, want), `${path}: ${String(actual)} != ${expected}`);
@@ -268,7 +345,7 @@ function close(actual: unknown, expected: unknown, path: string): void {
   if (Array.isArray(expected)) {
     assert.ok(Array.isArray(actual), `${path}: expected an array, got ${JSON.stringify(actual)}`);
     assert.equal(actual.length, expected.length, `${path}: length`);
-    expected.forEach((e, i) => close(actual[i], e, `${path}[${i}]`));
+    expected.forEach((e, i) => close(actual[i], e, `${path}[${i}]`, tol));
     return;
   }
   if (expected !== null && typeof expected === "object") {
@@ -276,7 +353,12 @@ function close(actual: unknown, expected: unknown, path: string): void {
     const a = actual as Record<string, unknown>;
     const e = expected as Record<string, unknown>;
     assert.deepEqual(Object.keys(a).sort(), Object.keys(e).sort(), `${path}: keys`);
-    for (const k of Object.keys(e)) close(a[k], e[k], `${path}.${k}`);
+    for (const k of Object.keys(e)) close(a[k], e[k], `${path}.${k}`, tol);
+    return;
+  }
+  if (tol && typeof expected === "number" && typeof actual === "number") {
+    const err = Math.abs(actual - expected);
+    assert.ok(err <= 1e-6 + 1e-5 * Math.abs(expected), `${path}: ${actual} != ${expected}`);
     return;
   }
   assert.equal(actual, expected, path);
@@ -291,7 +373,12 @@ for (const [name, expected] of Object.entries(fx.cases)) {
     const program = CASES[name];
     assert.ok(program !== undefined, `no program for ${name}`);
     const actual = program();
-    for (const key of Object.keys(expected)) close(actual[key], expected[key], `${name}.${key}`);
+    // gradients before the weights they produce, so a failure names its first cause
+    const keys = Object.keys(expected).sort(
+      (a, b) => Number(b === "grads") - Number(a === "grads"),
+    );
+    for (const key of keys)
+      close(actual[key], expected[key], `${name}.${key}`, name.startsWith("train_"));
     assert.deepEqual(Object.keys(actual).sort(), Object.keys(expected).sort());
   });
 }

@@ -37,10 +37,11 @@
  * compute with kernels, not recorded ops, so sparse graphs give first derivatives only.
  */
 import { Tensor, type SparseParts } from "../tensor.js";
-import { DType, int64, promoteTypes, toDType, type DTypeName, type TypedArray } from "../dtype.js";
+import { DType, float32, int64, promoteTypes, toDType, type DTypeName, type TypedArray } from "../dtype.js";
 import { contiguousStrides, numelOf } from "../shape.js";
 import { indexError, notImplementedError, runtimeError, typeError, valueError } from "../errors.js";
 import { allocZeros, contiguousData, onDevice, wrap } from "./core.js";
+import { fma64, fmaf } from "../backend/fma.js";
 import { anyNeedsGrad, record, registerDerivative } from "../autograd/function.js";
 import { enableGrad, isGradEnabled, noGrad } from "../autograd/grad-mode.js";
 import type { Op } from "../autograd/derivatives.js";
@@ -831,6 +832,8 @@ function addSparse(a: Tensor, b: Tensor, alpha: number, node = "AddBackward0"): 
     const cb = coo(b);
     const sd = ca.sd;
     const block = ca.block;
+    const f32 = dtype === float32;
+    const alphaT = f32 ? Math.fround(alpha) : alpha;
     const cols: number[][] = [];
     const vals: number[] = [];
     let i = 0;
@@ -863,8 +866,12 @@ function addSparse(a: Tensor, b: Tensor, alpha: number, node = "AddBackward0"): 
       }
       if (cmp <= 0) {
         col = Array.from({ length: sd }, (_, d) => Number(cb.idx[cb.idxOff + d * cb.nnz + j]));
-        for (let e = 0; e < block; e++)
-          row[e] += alpha * Number(cb.vals[cb.valOff + j * block + e]);
+        // cpublas::axpy(block, alpha, b's row, row): alpha cast to the dtype, a fused
+        // multiply-add rounded to the dtype (a float32 momentum buffer matches PyTorch's bits)
+        for (let e = 0; e < block; e++) {
+          const bv = Number(cb.vals[cb.valOff + j * block + e]);
+          row[e] = f32 ? fmaf(alphaT, bv, row[e]) : fma64(alphaT, bv, row[e]);
+        }
         j++;
       }
       cols.push(col);
