@@ -45,7 +45,10 @@ export interface EmbeddingModuleOptions {
   normType?: number;
   /** Scale gradients by the inverse frequency of the words in the batch (default false). */
   scaleGradByFreq?: boolean;
-  /** Accepted for PyTorch compatibility (false); embeddings give dense gradients here. */
+  /**
+   * Give the weight a sparse COO gradient (embedding_sparse_backward: the used rows only,
+   * uncoalesced), for optim.SparseAdam, SGD or Adagrad (default false).
+   */
   sparse?: boolean;
   /** use this tensor as the weight instead of N(0, 1) */
   _weight?: Tensor | null;
@@ -90,7 +93,10 @@ export class Embedding extends Module {
   declare normType: number;
   /** Scale gradients by the inverse frequency of the words in the batch (default false). */
   declare scaleGradByFreq: boolean;
-  /** Accepted for PyTorch compatibility (false); embeddings give dense gradients here. */
+  /**
+   * Give the weight a sparse COO gradient (embedding_sparse_backward: the used rows only,
+   * uncoalesced), for optim.SparseAdam, SGD or Adagrad (default false).
+   */
   declare sparse: boolean;
   /** The learnable embeddings [numEmbeddings, embeddingDim], drawn from N(0, 1). */
   declare weight: Parameter;

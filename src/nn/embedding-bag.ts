@@ -1,8 +1,9 @@
 /**
  * torch.nn.EmbeddingBag (issue 11, h-nnact): a lookup table whose forward reduces each bag of
  * indices to one row (sum, mean or max; F.embedding_bag). Weight initialised N(0, 1) as
- * PyTorch's (the padding row zeroed). `sparse` is accepted and stored (its repr and behaviour
- * otherwise as PyTorch's) but gradients are always dense: embeddings give no sparse gradients here.
+ * PyTorch's (the padding row zeroed). With `sparse: true` the weight's gradient is a sparse COO
+ * tensor (PyTorch's _embedding_bag_sparse_backward: one row per non-padding index, the bag's
+ * gradient scaled as the forward scaled the row).
  */
 import type { Tensor } from "../tensor.js";
 import { type DType, type DTypeName, toDType, getDefaultDtype } from "../dtype.js";
@@ -26,7 +27,7 @@ export interface EmbeddingBagOptions {
   scaleGradByFreq?: boolean;
   /** How a bag's embeddings are reduced: "sum", "mean" (default) or "max". */
   mode?: "sum" | "mean" | "max";
-  /** Accepted for PyTorch compatibility (false); embeddings give dense gradients here. */
+  /** Give the weight a sparse COO gradient (sum and mean modes; default false). */
   sparse?: boolean;
   _weight?: Tensor | null;
   /** Whether offsets has one more entry, the end of the last bag (default false). */
@@ -82,7 +83,7 @@ export class EmbeddingBag extends Module {
   declare scaleGradByFreq: boolean;
   /** How a bag's embeddings are reduced: "sum", "mean" (default) or "max". */
   declare mode: "sum" | "mean" | "max";
-  /** Accepted for PyTorch compatibility (false); embeddings give dense gradients here. */
+  /** Whether the weight's gradient is a sparse COO tensor (sum and mean modes). */
   declare sparse: boolean;
   /** Whether offsets has one more entry, the end of the last bag (default false). */
   declare includeLastOffset: boolean;

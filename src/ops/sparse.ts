@@ -37,7 +37,15 @@
  * compute with kernels, not recorded ops, so sparse graphs give first derivatives only.
  */
 import { Tensor, type SparseParts } from "../tensor.js";
-import { DType, float32, int64, promoteTypes, toDType, type DTypeName, type TypedArray } from "../dtype.js";
+import {
+  DType,
+  float32,
+  int64,
+  promoteTypes,
+  toDType,
+  type DTypeName,
+  type TypedArray,
+} from "../dtype.js";
 import { contiguousStrides, numelOf } from "../shape.js";
 import { indexError, notImplementedError, runtimeError, typeError, valueError } from "../errors.js";
 import { allocZeros, contiguousData, onDevice, wrap } from "./core.js";

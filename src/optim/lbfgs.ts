@@ -363,7 +363,8 @@ export class LBFGS extends Optimizer {
     for (const p of this._params) {
       const n = p.numel();
       if (p._grad !== null) {
-        const g = gradData(p, p._grad);
+        // PyTorch's _gather_flat_grad reads a sparse gradient through to_dense()
+        const g = gradData(p, p._grad.isSparse ? p._grad.toDense() : p._grad);
         out.set(g.data.subarray(g.offset, g.offset + n), offset);
       }
       offset += n;

@@ -190,7 +190,8 @@ export abstract class Optimizer {
       for (const group of this.paramGroups) {
         // PyTorch's dense optimizers test each gradient before updating the group
         const msg = this._sparseGradError();
-        if (msg !== null) for (const p of group.params) if (p._grad?.isSparse) throw runtimeError(msg);
+        if (msg !== null)
+          for (const p of group.params) if (p._grad?.isSparse) throw runtimeError(msg);
         this._updateGroup(group);
       }
     });

@@ -195,7 +195,12 @@ function addSparseInto(p: Tensor, s: Tensor, alpha: number): void {
   const nnz = ind.shape[1];
   const id = contiguousData(ind);
   const v = gradData(p, s._values());
-  const block = p.numel() / Math.max(1, p.shape.slice(0, sd).reduce((x, y) => x * y, 1));
+  const block =
+    p.numel() /
+    Math.max(
+      1,
+      p.shape.slice(0, sd).reduce((x, y) => x * y, 1),
+    );
   updateParam(p, (pd, po) => {
     for (let k = 0; k < nnz; k++) {
       let lin = 0;

@@ -14,9 +14,10 @@ import {
   zerosLikeParam,
   type OptimArgs,
   type ParamGroup,
+  type ParamGroupInput,
   type Params,
 } from "./optimizer.js";
-import type { Tensor } from "../tensor.js";
+import { Tensor as TensorClass, type Tensor } from "../tensor.js";
 import { runtimeError, valueError } from "../errors.js";
 import { pyFloat } from "./nadam.js";
 
@@ -59,7 +60,24 @@ export class SparseAdam extends Optimizer {
       throw valueError(`Invalid beta parameter at index 0: ${pyFloat(betas[0])}`);
     if (!(0 <= betas[1] && betas[1] < 1))
       throw valueError(`Invalid beta parameter at index 1: ${pyFloat(betas[1])}`);
-    super(params, { lr, betas, eps, maximize: o.maximize ?? false });
+    // PyTorch lists the sparse parameters (a group's by [group, position]) before it starts
+    const list = Array.from(params as Iterable<Tensor | ParamGroupInput>);
+    const sparseParams: string[] = [];
+    list.forEach((entry, i) => {
+      if (entry instanceof TensorClass) {
+        if (entry.isSparse) sparseParams.push(String(i));
+      } else if (entry !== null && typeof entry === "object" && "params" in entry) {
+        const ps = entry.params instanceof TensorClass ? [entry.params] : Array.from(entry.params);
+        ps.forEach((q, j) => {
+          if (q.isSparse) sparseParams.push(`[${i}, ${j}]`);
+        });
+      }
+    });
+    if (sparseParams.length > 0)
+      throw valueError(
+        `Sparse params at indices [${sparseParams.join(", ")}]: SparseAdam requires dense parameter tensors`,
+      );
+    super(list as Params, { lr, betas, eps, maximize: o.maximize ?? false });
   }
 
   protected override _sparseGradError(): null {

@@ -14,7 +14,8 @@
  * recording ops without per_sample_weights do not save it.
  */
 import { Tensor, Size } from "../../tensor.js";
-import { int32, int64 } from "../../dtype.js";
+import { float32, int32, int64 } from "../../dtype.js";
+import { embeddingSparseBackward } from "../../ops/sparse.js";
 import { alloc, contiguousData, scalarTypeName } from "../../ops/core.js";
 import { noGrad } from "../../autograd/grad-mode.js";
 import { arange } from "../../ops/creation.js";
@@ -66,6 +67,7 @@ function embeddingBagKernel(
   includeLastOffset: boolean,
   paddingIdx: number,
   _numWeights: number,
+  _sparse: boolean,
 ): Tensor {
   const [V, D] = weight.shape;
   const idx = contiguousData(indices);
@@ -120,6 +122,7 @@ interface BagAttrs {
   include_last_offset: boolean;
   padding_idx: number;
   num_weights: number;
+  sparse: boolean;
 }
 
 /** d output / d weight: each used row gets its bags' gradients, scaled as in the forward. */
@@ -132,6 +135,7 @@ function weightGrad(
   maxIndices: Tensor,
   a: BagAttrs,
 ): Tensor {
+  if (a.sparse) return sparseWeightGrad(g, weightShape, indices, offsets, perSampleWeights, a);
   const [V, D] = weightShape;
   const gw = alloc([V, D], g.dtype);
   const o = gw.typedArray;
@@ -187,6 +191,60 @@ function weightGrad(
   return gw;
 }
 
+/**
+ * d output / d weight as PyTorch 1.13's _embedding_bag_sparse_backward: index_grad, the bag's
+ * gradient row for each index (times 1 / bag_size in mean mode, a multiplier of the gradient's
+ * dtype; times the index's per_sample_weight), then embedding_sparse_backward over the
+ * indices: a sparse COO gradient with one entry per non-padding index, uncoalesced.
+ */
+function sparseWeightGrad(
+  g: Tensor,
+  weightShape: readonly number[],
+  indices: Tensor,
+  offsets: Tensor,
+  perSampleWeights: Tensor | null,
+  a: BagAttrs,
+): Tensor {
+  const D = weightShape[1];
+  const nIdx = indices.numel();
+  const idx = contiguousData(indices);
+  const off = contiguousData(offsets);
+  const gd = contiguousData(g);
+  const { bags, start, end, bagOf } = bagLayout(
+    nIdx,
+    off.data,
+    off.offset,
+    offsets.numel(),
+    a.include_last_offset,
+  );
+  const r = g.dtype === float32 ? Math.fround : (x: number) => x;
+  const inv = new Float64Array(bags).fill(1);
+  if (a.mode === MODE_MEAN)
+    for (let b = 0; b < bags; b++) {
+      let n = 0;
+      for (let i = start[b]; i < end[b]; i++) if (idx.data[idx.offset + i] !== a.padding_idx) n++;
+      inv[b] = r(1 / n);
+    }
+  const ps = perSampleWeights === null ? null : contiguousData(perSampleWeights);
+  // index_grad covers the indices in bags (an index past the last bag has none)
+  const used: number[] = [];
+  for (let i = 0; i < nIdx; i++) if (bagOf[i] >= 0) used.push(i);
+  const rows = alloc([used.length, D], g.dtype);
+  const rd = rows.typedArray;
+  used.forEach((i, k) => {
+    const b = bagOf[i];
+    for (let d = 0; d < D; d++) {
+      let v = gd.data[gd.offset + b * D + d];
+      if (a.mode === MODE_MEAN) v = r(v * inv[b]);
+      if (ps !== null) v = r(v * ps.data[ps.offset + i]);
+      rd[k * D + d] = v;
+    }
+  });
+  const usedIdx = alloc([used.length], int64);
+  used.forEach((i, k) => (usedIdx.typedArray[k] = idx.data[idx.offset + i]));
+  return embeddingSparseBackward(rows, usedIdx, a.num_weights, a.padding_idx, a.scale_grad_by_freq);
+}
+
 /** d output / d per_sample_weights[i] = <grad of i's bag, weight row of i> (0 for padding). */
 function perSampleGrad(
   g: Tensor,
@@ -216,8 +274,15 @@ function perSampleGrad(
 }
 
 const REC_ARGS =
-  "Tensor indices, Tensor offsets, Tensor? per_sample_weights, Tensor max_indices, int mode, bool scale_grad_by_freq, bool include_last_offset, int padding_idx, int num_weights) -> Tensor";
-const ATTRS = ["mode", "scale_grad_by_freq", "include_last_offset", "padding_idx", "num_weights"];
+  "Tensor indices, Tensor offsets, Tensor? per_sample_weights, Tensor max_indices, int mode, bool scale_grad_by_freq, bool include_last_offset, int padding_idx, int num_weights, bool sparse) -> Tensor";
+const ATTRS = [
+  "mode",
+  "scale_grad_by_freq",
+  "include_last_offset",
+  "padding_idx",
+  "num_weights",
+  "sparse",
+];
 
 // without per_sample_weights: the weight is not saved (only its shape matters)
 const embeddingBagRec = recordingOp(
@@ -282,6 +347,7 @@ function embeddingBag(
   offsets: Tensor,
   scaleGradByFreq: boolean,
   mode: number,
+  sparse: boolean,
   perSampleWeights: Tensor | null,
   includeLastOffset: boolean,
   paddingIdxOpt: number | null,
@@ -347,6 +413,7 @@ function embeddingBag(
     includeLastOffset,
     paddingIdx,
     weight.shape[0],
+    sparse,
   );
   // ATen's auxiliary outputs: each index's bag (empty in sum mode without padding_idx), the
   // number of non-padding rows per bag (zeros in sum mode), and max mode's winning rows (0 for
@@ -388,7 +455,7 @@ defineOp({
         offsets: Tensor,
         scaleGradByFreq: boolean,
         mode: number,
-        _sparse: boolean,
+        sparse: boolean,
         psw: Tensor | null,
         includeLastOffset: boolean,
         paddingIdx: number | null,
@@ -399,6 +466,7 @@ defineOp({
           offsets,
           scaleGradByFreq,
           mode,
+          sparse,
           psw,
           includeLastOffset,
           paddingIdx,
@@ -413,11 +481,21 @@ defineOp({
         offsets: Tensor,
         scaleGradByFreq: boolean,
         mode: number,
-        _sparse: boolean,
+        sparse: boolean,
         psw: Tensor | null,
         includeLastOffset: boolean,
       ) =>
-        embeddingBag(weight, indices, offsets, scaleGradByFreq, mode, psw, includeLastOffset, null),
+        embeddingBag(
+          weight,
+          indices,
+          offsets,
+          scaleGradByFreq,
+          mode,
+          sparse,
+          psw,
+          includeLastOffset,
+          null,
+        ),
     },
   ],
 });
@@ -498,6 +576,7 @@ defineOp({
           offsets,
           scaleGradByFreq,
           modeEnum,
+          sparse,
           psw,
           includeLastOffset,
           paddingIdx,
