@@ -5810,10 +5810,10 @@ export let groupNorm = fn("groupNorm", "torch", swap) as {
   ): Tensor;
 };
 
-/** aten's embedding: the rows of `weight` at `indices` (weight first; `paddingIdx` -1 for none). */
+/** aten's embedding: the rows of `weight` at `indices` (weight first; `paddingIdx` -1 for none; `sparse`: a sparse COO gradient for the weight). */
 export let embedding = fn("embedding", "torch", swap) as {
   /**
-   * aten's embedding: the rows of `weight` at `indices` (weight first; `paddingIdx` -1 for none).
+   * aten's embedding: the rows of `weight` at `indices` (weight first; `paddingIdx` -1 for none; `sparse`: a sparse COO gradient for the weight).
    *
    * PyTorch: `embedding(Tensor weight, Tensor indices, SymInt padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor`
    * @example torch.embedding(torch.eye(2), torch.tensor([1], { dtype: torch.long })) // tensor([[0., 1.]])
@@ -5823,7 +5823,7 @@ export let embedding = fn("embedding", "torch", swap) as {
     options: { indices: Tensor; paddingIdx?: number; scaleGradByFreq?: boolean; sparse?: boolean },
   ): Tensor;
   /**
-   * aten's embedding: the rows of `weight` at `indices` (weight first; `paddingIdx` -1 for none).
+   * aten's embedding: the rows of `weight` at `indices` (weight first; `paddingIdx` -1 for none; `sparse`: a sparse COO gradient for the weight).
    *
    * PyTorch: `embedding(Tensor weight, Tensor indices, SymInt padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor`
    * @example torch.embedding(torch.eye(2), torch.tensor([1], { dtype: torch.long })) // tensor([[0., 1.]])
@@ -5834,7 +5834,7 @@ export let embedding = fn("embedding", "torch", swap) as {
     options?: { paddingIdx?: number; scaleGradByFreq?: boolean; sparse?: boolean },
   ): Tensor;
   /**
-   * aten's embedding: the rows of `weight` at `indices` (weight first; `paddingIdx` -1 for none).
+   * aten's embedding: the rows of `weight` at `indices` (weight first; `paddingIdx` -1 for none; `sparse`: a sparse COO gradient for the weight).
    *
    * PyTorch: `embedding(Tensor weight, Tensor indices, SymInt padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor`
    * @example torch.embedding(torch.eye(2), torch.tensor([1], { dtype: torch.long })) // tensor([[0., 1.]])
@@ -5846,7 +5846,7 @@ export let embedding = fn("embedding", "torch", swap) as {
     options?: { scaleGradByFreq?: boolean; sparse?: boolean },
   ): Tensor;
   /**
-   * aten's embedding: the rows of `weight` at `indices` (weight first; `paddingIdx` -1 for none).
+   * aten's embedding: the rows of `weight` at `indices` (weight first; `paddingIdx` -1 for none; `sparse`: a sparse COO gradient for the weight).
    *
    * PyTorch: `embedding(Tensor weight, Tensor indices, SymInt padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor`
    * @example torch.embedding(torch.eye(2), torch.tensor([1], { dtype: torch.long })) // tensor([[0., 1.]])
@@ -5859,7 +5859,7 @@ export let embedding = fn("embedding", "torch", swap) as {
     options?: { sparse?: boolean },
   ): Tensor;
   /**
-   * aten's embedding: the rows of `weight` at `indices` (weight first; `paddingIdx` -1 for none).
+   * aten's embedding: the rows of `weight` at `indices` (weight first; `paddingIdx` -1 for none; `sparse`: a sparse COO gradient for the weight).
    *
    * PyTorch: `embedding(Tensor weight, Tensor indices, SymInt padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor`
    * @example torch.embedding(torch.eye(2), torch.tensor([1], { dtype: torch.long })) // tensor([[0., 1.]])

@@ -25,6 +25,10 @@
  * - Hand-written Tensor methods that read storage (tolist, item, toString, to/toDtype, copy_,
  *   fill_, zero_, apply_/map_, index/indexPut_, T/mT/H, data, torch.save) test `isSparse`
  *   and print, convert, select or raise as PyTorch does.
+ * - Embeddings: `sparse=True` (F.embedding, torch.embedding, nn.Embedding, embedding_bag in
+ *   sum and mean modes) gives the weight embeddingSparseBackward's uncoalesced gradient, which
+ *   optim.SparseAdam, SGD, Adagrad and LBFGS take (the other optimizers raise PyTorch's
+ *   "... does not support sparse gradients"); zeroGrad empties it, as zero_ does.
  * - Autograd: sparse results record closure nodes under PyTorch's names (ToDenseBackward0,
  *   SparseCooTensorWithDimsAndTensorsBackward0, SparseAddmmBackward0, ...). A gradient flowing
  *   to a sparse tensor may be sparse or dense; every formula reads it through `gradAt`, which
@@ -1589,13 +1593,12 @@ export function sparseUnsupported(op: string): Error {
  * PyTorch's `zero_()` of a sparse tensor: no entries left (its size kept, coalesced), in place.
  */
 export function sparseZero_(t: Tensor): void {
-  const p = partsOf(t);
+  partsOf(t); // (raises for a dense tensor)
   if (t.isLeaf && t.requiresGrad && isGradEnabled())
     throw runtimeError(
       "a leaf Variable that requires grad is being used in an in-place operation.",
     );
   // PyTorch's zero_sparse_: sparse_resize_and_clear_(sizes, sparse_dim = ndim, dense_dim = 0)
-  void p;
   const sd = t.dim();
   t._sparse = {
     indices: wrap(allocZeros(0, int64), [sd, 0], int64),

@@ -1327,7 +1327,7 @@ defineOp({
 defineOp({
   name: "embedding",
   variants: ["function"],
-  doc: "aten's embedding: the rows of `weight` at `indices` (weight first; `paddingIdx` -1 for none).",
+  doc: "aten's embedding: the rows of `weight` at `indices` (weight first; `paddingIdx` -1 for none; `sparse`: a sparse COO gradient for the weight).",
   example:
     "torch.embedding(torch.eye(2), torch.tensor([1], { dtype: torch.long })) // tensor([[0., 1.]])",
   overloads: [
