@@ -196,6 +196,16 @@ function sumInto(node: Node, bit: number, prev: Tensor, g: Tensor): Tensor {
  * counting off for the rest of the run. A failed run releases nothing more; its buffers go to
  * the collector as before.
  */
+/**
+ * The storage buffers behind a gradient: its own, or a sparse one's indices and values (Note
+ * [sparse tensors]: its own storage is empty), so a sparse gradient's parts count as held.
+ */
+function buffersOf(t: Tensor): ArrayBuffer[] {
+  const sp = t._rare === null ? null : t._rare.sparse;
+  if (sp === null) return [t.typedArray.buffer as ArrayBuffer];
+  return [sp.indices.typedArray.buffer as ArrayBuffer, sp.values.typedArray.buffer as ArrayBuffer];
+}
+
 class Owned {
   readonly refs = new Map<ArrayBuffer, number>();
   /** the pool buffers the running node's backward made (setPoolLog) */
@@ -214,22 +224,24 @@ class Owned {
       this.refs.clear();
       return;
     }
-    const b = t.typedArray.buffer as ArrayBuffer;
-    const c = this.refs.get(b);
-    if (c !== undefined) this.refs.set(b, c + 1);
-    else if (this.log.includes(b)) this.refs.set(b, 1);
+    for (const b of buffersOf(t)) {
+      const c = this.refs.get(b);
+      if (c !== undefined) this.refs.set(b, c + 1);
+      else if (this.log.includes(b)) this.refs.set(b, 1);
+    }
   }
 
   /** A slot or pending leaf gradient no longer holds `t`: release its buffer at zero. */
   drop(t: Tensor | null | undefined): void {
     if (t === null || t === undefined || this.off || this.refs.size === 0) return;
-    const b = t.typedArray.buffer as ArrayBuffer;
-    const c = this.refs.get(b);
-    if (c === undefined) return;
-    if (c > 1) this.refs.set(b, c - 1);
-    else {
-      this.refs.delete(b);
-      releasePoolBuffer(b);
+    for (const b of buffersOf(t)) {
+      const c = this.refs.get(b);
+      if (c === undefined) continue;
+      if (c > 1) this.refs.set(b, c - 1);
+      else {
+        this.refs.delete(b);
+        releasePoolBuffer(b);
+      }
     }
   }
 
@@ -239,24 +251,24 @@ class Owned {
    */
   soleHolder(t: Tensor): boolean {
     if (this.off || this.refs.size === 0 || t.constructor !== Tensor) return false;
-    return this.refs.get(t.typedArray.buffer as ArrayBuffer) === 1;
+    return buffersOf(t).every((b) => this.refs.get(b) === 1);
   }
 
   /** `t` is kept outside the engine: never release its buffer. */
   escapeTensor(t: Tensor): void {
-    if (!this.off) this.refs.delete(t.typedArray.buffer as ArrayBuffer);
+    if (!this.off) for (const b of buffersOf(t)) this.refs.delete(b);
   }
 
   /** The node's gradients reach code that may keep them: never release their buffers. */
   escape(node: Node): void {
     if (this.off || this.refs.size === 0) return;
     const g0 = node._g0;
-    if (g0 !== null) this.refs.delete(g0.typedArray.buffer as ArrayBuffer);
+    if (g0 !== null) for (const b of buffersOf(g0)) this.refs.delete(b);
     const buf = node._buf;
     if (buf === null) return;
     for (let i = 0; i < buf.length; i++) {
       const t = buf[i];
-      if (t !== null && t !== undefined) this.refs.delete(t.typedArray.buffer as ArrayBuffer);
+      if (t !== null && t !== undefined) for (const b of buffersOf(t)) this.refs.delete(b);
     }
   }
 
@@ -450,7 +462,9 @@ function execute(
     // gradients]): a taken one is the leaf's now and never released
     for (let i = 0; i < pending.leafGrads.size; i++) {
       const g = pending.leafGrads.at(i);
-      if (pending.leafNodes.at(i).variable._grad === g) own.escapeTensor(g);
+      // a sparse gradient's parts live on in the leaf's own sparse wrapper over them
+      // (Note [sparse tensors]): they are the leaf's now too
+      if (pending.leafNodes.at(i).variable._grad === g || g._sparse !== null) own.escapeTensor(g);
       else own.drop(g);
     }
   }
