@@ -13,6 +13,7 @@ import * as torch from "../src/index.js";
 import type { Tensor } from "../src/index.js";
 import type { Optimizer } from "../src/optim/index.js";
 import { readFixture } from "./helpers/fixtures.js";
+import { layoutRecord as T } from "./helpers/sparse-record.js";
 
 type Out = unknown;
 interface Inputs {
@@ -31,31 +32,6 @@ const fx = readFixture<Fixture>("sparse_grad.json");
 const inputs = fx.cases.inputs as unknown as Inputs;
 const F = torch.nn.functional;
 const long = (v: number[] | number[][]): Tensor => torch.tensor(v, { dtype: torch.int64 });
-
-/** A tensor as the fixture records it (sparse_grad_fx.py's `T`). */
-function T(t: Tensor | null): Out {
-  if (t === null) return null;
-  const gradFn = t.gradFn === null ? null : t.gradFn.name().replace(/^torch::autograd::/, "");
-  if (t.isSparse)
-    return {
-      layout: "sparse_coo",
-      size: Array.from(t.shape),
-      dtype: t.dtype.name,
-      indices: t._indices().tolist(),
-      values: t._values().detach().tolist(),
-      coalesced: t.isCoalesced(),
-      requires_grad: t.requiresGrad,
-      grad_fn: gradFn,
-    };
-  return {
-    layout: "strided",
-    shape: Array.from(t.shape),
-    dtype: t.dtype.name,
-    values: t.detach().tolist(),
-    requires_grad: t.requiresGrad,
-    grad_fn: gradFn,
-  };
-}
 
 /** The error `fn` raises, as the fixture records it. */
 function E(fn: () => unknown): Out {

@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import * as torch from "../src/index.js";
 import type { Tensor } from "../src/index.js";
 import { readFixture } from "./helpers/fixtures.js";
+import { layoutRecord as T } from "./helpers/sparse-record.js";
 
 type Out = unknown;
 interface Fixture {
@@ -19,31 +20,6 @@ interface Fixture {
   cases: Record<string, Record<string, Out>>;
 }
 const fx = readFixture<Fixture>("sparse.json");
-
-/** A tensor as the fixture records it (sparse_fx.py's `T`). */
-function T(t: Tensor | null): Out {
-  if (t === null) return null;
-  const gradFn = t.gradFn === null ? null : t.gradFn.name().replace(/^torch::autograd::/, "");
-  if (t.isSparse)
-    return {
-      layout: "sparse_coo",
-      size: Array.from(t.shape),
-      dtype: t.dtype.name,
-      indices: t._indices().tolist(),
-      values: t._values().detach().tolist(),
-      coalesced: t.isCoalesced(),
-      requires_grad: t.requiresGrad,
-      grad_fn: gradFn,
-    };
-  return {
-    layout: "strided",
-    shape: Array.from(t.shape),
-    dtype: t.dtype.name,
-    values: t.detach().tolist(),
-    requires_grad: t.requiresGrad,
-    grad_fn: gradFn,
-  };
-}
 
 /** The error `fn` raises, as the fixture records it (sparse_fx.py's `E`). */
 function E(fn: () => unknown): Out {
