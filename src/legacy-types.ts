@@ -20,7 +20,7 @@ import {
   setDefaultDtype,
   uint8,
 } from "./dtype.js";
-import { tensor, type TensorOptions } from "./ops/creation.js";
+import { tensor, zeros, type TensorOptions } from "./ops/creation.js";
 import { pyTypeName } from "./ops/core.js";
 import { runtimeError, typeError } from "./errors.js";
 
@@ -95,9 +95,8 @@ function legacyType(dtype: DType): LegacyTensorType {
         throw typeError(
           `new(): argument 'size' must be tuple of ints, but found element of type ${pyTypeName(sizes.find((s) => typeof s !== "number"))} at pos 2`,
         );
-      return tensor(0, { dtype })
-        .expand(sizes as number[])
-        .clone();
+      // uninitialised in PyTorch: zeros here, as torch.empty gives
+      return zeros(sizes as number[], { dtype });
     }
     if (args.length > 1)
       throw typeError(

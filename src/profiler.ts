@@ -16,6 +16,7 @@
 import { startOpTracer } from "./registry/op-trace.js";
 import { Tensor } from "./tensor.js";
 import { runtimeError } from "./errors.js";
+import { nodeFs } from "./data/node-io.js";
 
 const now = (): number => performance.now() * 1000;
 
@@ -410,14 +411,7 @@ export class Profile {
       })),
     };
     const json = JSON.stringify(trace);
-    if (path !== undefined) {
-      const fs = (
-        globalThis as { process?: { getBuiltinModule?: (m: string) => unknown } }
-      ).process?.getBuiltinModule?.("node:fs") as
-        { writeFileSync(p: string, d: string): void } | undefined;
-      if (fs === undefined) throw runtimeError("exportChromeTrace(path) needs Node's fs");
-      fs.writeFileSync(path, json);
-    }
+    if (path !== undefined) nodeFs().writeFileSync(path, json);
     return json;
   }
   /** What `print(prof)` shows: the table of the events. */

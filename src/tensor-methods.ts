@@ -403,8 +403,7 @@ declare module "./tensor.js" {
 
 /** Element values as numbers, for the callables of apply_/map_ (bools as 0/1 become booleans). */
 function elementsOf(t: Tensor): (number | boolean)[] {
-  const flat = t.reshape(-1).tolist<(number | boolean)[]>();
-  return flat;
+  return t.reshape(-1).tolist<(number | boolean)[]>();
 }
 
 let warnedNewTensor = false;

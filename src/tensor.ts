@@ -322,9 +322,7 @@ export class Tensor {
    * @example torch.zeros(2, 3).nelement() // 6
    */
   nelement(): number {
-    let n = 1;
-    for (const d of this.shape) n *= d;
-    return n;
+    return numelOf(this.shape);
   }
   /**
    * The elements to step in storage per step along each dim (PyTorch's `t.stride()`), or

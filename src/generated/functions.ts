@@ -1834,45 +1834,45 @@ export let ge = fn("ge", "torch", swap) as {
   (input: Tensor, other: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
 };
 
-/** Alias of ne. */
+/** Alias of ne: `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype. */
 export let notEqual = fn("notEqual", "torch", swap) as {
   /**
-   * Alias of ne.
+   * Alias of ne: `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
    * PyTorch: `not_equal.Tensor(Tensor self, Tensor other) -> Tensor`
    * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
    */
   (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
   /**
-   * Alias of ne.
+   * Alias of ne: `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
    * PyTorch: `not_equal.Tensor(Tensor self, Tensor other) -> Tensor`
    * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
    */
   (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
   /**
-   * Alias of ne.
+   * Alias of ne: `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
    * PyTorch: `not_equal.Scalar(Tensor self, Scalar other) -> Tensor`
    * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
    */
   (input: Tensor, options: { other: number | boolean; out?: Tensor | null }): Tensor;
   /**
-   * Alias of ne.
+   * Alias of ne: `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
    * PyTorch: `not_equal.Scalar(Tensor self, Scalar other) -> Tensor`
    * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
    */
   (input: Tensor, other: number | boolean, options?: { out?: Tensor | null }): Tensor;
   /**
-   * Alias of ne.
+   * Alias of ne: `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
    * PyTorch: `not_equal.Tensor(Tensor self, Tensor other) -> Tensor`
    * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
    */
   (input: Tensor, options: { other: Tensor | number | boolean; out?: Tensor | null }): Tensor;
   /**
-   * Alias of ne.
+   * Alias of ne: `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
    * PyTorch: `not_equal.Tensor(Tensor self, Tensor other) -> Tensor`
    * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
@@ -1880,45 +1880,45 @@ export let notEqual = fn("notEqual", "torch", swap) as {
   (input: Tensor, other: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
 };
 
-/** Alias of lt. */
+/** Alias of lt: `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype. */
 export let less = fn("less", "torch", swap) as {
   /**
-   * Alias of lt.
+   * Alias of lt: `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
    * PyTorch: `less.Tensor(Tensor self, Tensor other) -> Tensor`
    * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
    */
   (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
   /**
-   * Alias of lt.
+   * Alias of lt: `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
    * PyTorch: `less.Tensor(Tensor self, Tensor other) -> Tensor`
    * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
    */
   (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
   /**
-   * Alias of lt.
+   * Alias of lt: `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
    * PyTorch: `less.Scalar(Tensor self, Scalar other) -> Tensor`
    * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
    */
   (input: Tensor, options: { other: number | boolean; out?: Tensor | null }): Tensor;
   /**
-   * Alias of lt.
+   * Alias of lt: `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
    * PyTorch: `less.Scalar(Tensor self, Scalar other) -> Tensor`
    * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
    */
   (input: Tensor, other: number | boolean, options?: { out?: Tensor | null }): Tensor;
   /**
-   * Alias of lt.
+   * Alias of lt: `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
    * PyTorch: `less.Tensor(Tensor self, Tensor other) -> Tensor`
    * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
    */
   (input: Tensor, options: { other: Tensor | number | boolean; out?: Tensor | null }): Tensor;
   /**
-   * Alias of lt.
+   * Alias of lt: `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
    * PyTorch: `less.Tensor(Tensor self, Tensor other) -> Tensor`
    * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
@@ -1926,45 +1926,45 @@ export let less = fn("less", "torch", swap) as {
   (input: Tensor, other: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
 };
 
-/** Alias of le. */
+/** Alias of le: `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype. */
 export let lessEqual = fn("lessEqual", "torch", swap) as {
   /**
-   * Alias of le.
+   * Alias of le: `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
    * PyTorch: `less_equal.Tensor(Tensor self, Tensor other) -> Tensor`
    * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
    */
   (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
   /**
-   * Alias of le.
+   * Alias of le: `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
    * PyTorch: `less_equal.Tensor(Tensor self, Tensor other) -> Tensor`
    * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
    */
   (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
   /**
-   * Alias of le.
+   * Alias of le: `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
    * PyTorch: `less_equal.Scalar(Tensor self, Scalar other) -> Tensor`
    * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
    */
   (input: Tensor, options: { other: number | boolean; out?: Tensor | null }): Tensor;
   /**
-   * Alias of le.
+   * Alias of le: `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
    * PyTorch: `less_equal.Scalar(Tensor self, Scalar other) -> Tensor`
    * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
    */
   (input: Tensor, other: number | boolean, options?: { out?: Tensor | null }): Tensor;
   /**
-   * Alias of le.
+   * Alias of le: `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
    * PyTorch: `less_equal.Tensor(Tensor self, Tensor other) -> Tensor`
    * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
    */
   (input: Tensor, options: { other: Tensor | number | boolean; out?: Tensor | null }): Tensor;
   /**
-   * Alias of le.
+   * Alias of le: `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
    * PyTorch: `less_equal.Tensor(Tensor self, Tensor other) -> Tensor`
    * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
@@ -1972,45 +1972,45 @@ export let lessEqual = fn("lessEqual", "torch", swap) as {
   (input: Tensor, other: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
 };
 
-/** Alias of gt. */
+/** Alias of gt: `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype. */
 export let greater = fn("greater", "torch", swap) as {
   /**
-   * Alias of gt.
+   * Alias of gt: `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
    * PyTorch: `greater.Tensor(Tensor self, Tensor other) -> Tensor`
    * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
    */
   (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
   /**
-   * Alias of gt.
+   * Alias of gt: `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
    * PyTorch: `greater.Tensor(Tensor self, Tensor other) -> Tensor`
    * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
    */
   (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
   /**
-   * Alias of gt.
+   * Alias of gt: `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
    * PyTorch: `greater.Scalar(Tensor self, Scalar other) -> Tensor`
    * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
    */
   (input: Tensor, options: { other: number | boolean; out?: Tensor | null }): Tensor;
   /**
-   * Alias of gt.
+   * Alias of gt: `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
    * PyTorch: `greater.Scalar(Tensor self, Scalar other) -> Tensor`
    * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
    */
   (input: Tensor, other: number | boolean, options?: { out?: Tensor | null }): Tensor;
   /**
-   * Alias of gt.
+   * Alias of gt: `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
    * PyTorch: `greater.Tensor(Tensor self, Tensor other) -> Tensor`
    * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
    */
   (input: Tensor, options: { other: Tensor | number | boolean; out?: Tensor | null }): Tensor;
   /**
-   * Alias of gt.
+   * Alias of gt: `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
    * PyTorch: `greater.Tensor(Tensor self, Tensor other) -> Tensor`
    * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
@@ -2018,45 +2018,45 @@ export let greater = fn("greater", "torch", swap) as {
   (input: Tensor, other: Tensor | number | boolean, options?: { out?: Tensor | null }): Tensor;
 };
 
-/** Alias of ge. */
+/** Alias of ge: `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype. */
 export let greaterEqual = fn("greaterEqual", "torch", swap) as {
   /**
-   * Alias of ge.
+   * Alias of ge: `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
    * PyTorch: `greater_equal.Tensor(Tensor self, Tensor other) -> Tensor`
    * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
    */
   (input: Tensor, options: { other: Tensor; out?: Tensor | null }): Tensor;
   /**
-   * Alias of ge.
+   * Alias of ge: `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
    * PyTorch: `greater_equal.Tensor(Tensor self, Tensor other) -> Tensor`
    * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
    */
   (input: Tensor, other: Tensor, options?: { out?: Tensor | null }): Tensor;
   /**
-   * Alias of ge.
+   * Alias of ge: `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
    * PyTorch: `greater_equal.Scalar(Tensor self, Scalar other) -> Tensor`
    * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
    */
   (input: Tensor, options: { other: number | boolean; out?: Tensor | null }): Tensor;
   /**
-   * Alias of ge.
+   * Alias of ge: `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
    * PyTorch: `greater_equal.Scalar(Tensor self, Scalar other) -> Tensor`
    * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
    */
   (input: Tensor, other: number | boolean, options?: { out?: Tensor | null }): Tensor;
   /**
-   * Alias of ge.
+   * Alias of ge: `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
    * PyTorch: `greater_equal.Tensor(Tensor self, Tensor other) -> Tensor`
    * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
    */
   (input: Tensor, options: { other: Tensor | number | boolean; out?: Tensor | null }): Tensor;
   /**
-   * Alias of ge.
+   * Alias of ge: `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
    *
    * PyTorch: `greater_equal.Tensor(Tensor self, Tensor other) -> Tensor`
    * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])

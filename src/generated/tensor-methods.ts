@@ -2124,420 +2124,420 @@ declare module "../tensor.js" {
      */
     ge_(other: Tensor | number | boolean): this;
     /**
-     * Alias of ne.
+     * Alias of ne: `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `not_equal.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
      */
     notEqual(options: { other: Tensor }): Tensor;
     /**
-     * Alias of ne.
+     * Alias of ne: `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `not_equal.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
      */
     notEqual(other: Tensor): Tensor;
     /**
-     * Alias of ne.
+     * Alias of ne: `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `not_equal.Scalar(Tensor self, Scalar other) -> Tensor`
      * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
      */
     notEqual(options: { other: number | boolean }): Tensor;
     /**
-     * Alias of ne.
+     * Alias of ne: `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `not_equal.Scalar(Tensor self, Scalar other) -> Tensor`
      * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
      */
     notEqual(other: number | boolean): Tensor;
     /**
-     * Alias of ne.
+     * Alias of ne: `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `not_equal.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
      */
     notEqual(options: { other: Tensor | number | boolean }): Tensor;
     /**
-     * Alias of ne.
+     * Alias of ne: `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `not_equal.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
      */
     notEqual(other: Tensor | number | boolean): Tensor;
     /**
-     * Alias of ne.
+     * Alias of ne: `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `not_equal.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
      */
     notEqual_(options: { other: Tensor }): this;
     /**
-     * Alias of ne.
+     * Alias of ne: `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `not_equal.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
      */
     notEqual_(other: Tensor): this;
     /**
-     * Alias of ne.
+     * Alias of ne: `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `not_equal.Scalar(Tensor self, Scalar other) -> Tensor`
      * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
      */
     notEqual_(options: { other: number | boolean }): this;
     /**
-     * Alias of ne.
+     * Alias of ne: `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `not_equal.Scalar(Tensor self, Scalar other) -> Tensor`
      * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
      */
     notEqual_(other: number | boolean): this;
     /**
-     * Alias of ne.
+     * Alias of ne: `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `not_equal.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
      */
     notEqual_(options: { other: Tensor | number | boolean }): this;
     /**
-     * Alias of ne.
+     * Alias of ne: `input != other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `not_equal.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])
      */
     notEqual_(other: Tensor | number | boolean): this;
     /**
-     * Alias of lt.
+     * Alias of lt: `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `less.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
      */
     less(options: { other: Tensor }): Tensor;
     /**
-     * Alias of lt.
+     * Alias of lt: `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `less.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
      */
     less(other: Tensor): Tensor;
     /**
-     * Alias of lt.
+     * Alias of lt: `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `less.Scalar(Tensor self, Scalar other) -> Tensor`
      * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
      */
     less(options: { other: number | boolean }): Tensor;
     /**
-     * Alias of lt.
+     * Alias of lt: `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `less.Scalar(Tensor self, Scalar other) -> Tensor`
      * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
      */
     less(other: number | boolean): Tensor;
     /**
-     * Alias of lt.
+     * Alias of lt: `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `less.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
      */
     less(options: { other: Tensor | number | boolean }): Tensor;
     /**
-     * Alias of lt.
+     * Alias of lt: `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `less.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
      */
     less(other: Tensor | number | boolean): Tensor;
     /**
-     * Alias of lt.
+     * Alias of lt: `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `less.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
      */
     less_(options: { other: Tensor }): this;
     /**
-     * Alias of lt.
+     * Alias of lt: `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `less.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
      */
     less_(other: Tensor): this;
     /**
-     * Alias of lt.
+     * Alias of lt: `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `less.Scalar(Tensor self, Scalar other) -> Tensor`
      * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
      */
     less_(options: { other: number | boolean }): this;
     /**
-     * Alias of lt.
+     * Alias of lt: `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `less.Scalar(Tensor self, Scalar other) -> Tensor`
      * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
      */
     less_(other: number | boolean): this;
     /**
-     * Alias of lt.
+     * Alias of lt: `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `less.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
      */
     less_(options: { other: Tensor | number | boolean }): this;
     /**
-     * Alias of lt.
+     * Alias of lt: `input < other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `less.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).less(2) // tensor([ True, False])
      */
     less_(other: Tensor | number | boolean): this;
     /**
-     * Alias of le.
+     * Alias of le: `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `less_equal.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
      */
     lessEqual(options: { other: Tensor }): Tensor;
     /**
-     * Alias of le.
+     * Alias of le: `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `less_equal.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
      */
     lessEqual(other: Tensor): Tensor;
     /**
-     * Alias of le.
+     * Alias of le: `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `less_equal.Scalar(Tensor self, Scalar other) -> Tensor`
      * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
      */
     lessEqual(options: { other: number | boolean }): Tensor;
     /**
-     * Alias of le.
+     * Alias of le: `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `less_equal.Scalar(Tensor self, Scalar other) -> Tensor`
      * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
      */
     lessEqual(other: number | boolean): Tensor;
     /**
-     * Alias of le.
+     * Alias of le: `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `less_equal.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
      */
     lessEqual(options: { other: Tensor | number | boolean }): Tensor;
     /**
-     * Alias of le.
+     * Alias of le: `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `less_equal.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
      */
     lessEqual(other: Tensor | number | boolean): Tensor;
     /**
-     * Alias of le.
+     * Alias of le: `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `less_equal.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
      */
     lessEqual_(options: { other: Tensor }): this;
     /**
-     * Alias of le.
+     * Alias of le: `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `less_equal.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
      */
     lessEqual_(other: Tensor): this;
     /**
-     * Alias of le.
+     * Alias of le: `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `less_equal.Scalar(Tensor self, Scalar other) -> Tensor`
      * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
      */
     lessEqual_(options: { other: number | boolean }): this;
     /**
-     * Alias of le.
+     * Alias of le: `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `less_equal.Scalar(Tensor self, Scalar other) -> Tensor`
      * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
      */
     lessEqual_(other: number | boolean): this;
     /**
-     * Alias of le.
+     * Alias of le: `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `less_equal.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
      */
     lessEqual_(options: { other: Tensor | number | boolean }): this;
     /**
-     * Alias of le.
+     * Alias of le: `input <= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `less_equal.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])
      */
     lessEqual_(other: Tensor | number | boolean): this;
     /**
-     * Alias of gt.
+     * Alias of gt: `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `greater.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
      */
     greater(options: { other: Tensor }): Tensor;
     /**
-     * Alias of gt.
+     * Alias of gt: `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `greater.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
      */
     greater(other: Tensor): Tensor;
     /**
-     * Alias of gt.
+     * Alias of gt: `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `greater.Scalar(Tensor self, Scalar other) -> Tensor`
      * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
      */
     greater(options: { other: number | boolean }): Tensor;
     /**
-     * Alias of gt.
+     * Alias of gt: `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `greater.Scalar(Tensor self, Scalar other) -> Tensor`
      * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
      */
     greater(other: number | boolean): Tensor;
     /**
-     * Alias of gt.
+     * Alias of gt: `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `greater.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
      */
     greater(options: { other: Tensor | number | boolean }): Tensor;
     /**
-     * Alias of gt.
+     * Alias of gt: `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `greater.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
      */
     greater(other: Tensor | number | boolean): Tensor;
     /**
-     * Alias of gt.
+     * Alias of gt: `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `greater.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
      */
     greater_(options: { other: Tensor }): this;
     /**
-     * Alias of gt.
+     * Alias of gt: `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `greater.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
      */
     greater_(other: Tensor): this;
     /**
-     * Alias of gt.
+     * Alias of gt: `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `greater.Scalar(Tensor self, Scalar other) -> Tensor`
      * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
      */
     greater_(options: { other: number | boolean }): this;
     /**
-     * Alias of gt.
+     * Alias of gt: `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `greater.Scalar(Tensor self, Scalar other) -> Tensor`
      * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
      */
     greater_(other: number | boolean): this;
     /**
-     * Alias of gt.
+     * Alias of gt: `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `greater.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
      */
     greater_(options: { other: Tensor | number | boolean }): this;
     /**
-     * Alias of gt.
+     * Alias of gt: `input > other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `greater.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).greater(1) // tensor([False,  True])
      */
     greater_(other: Tensor | number | boolean): this;
     /**
-     * Alias of ge.
+     * Alias of ge: `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `greater_equal.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
      */
     greaterEqual(options: { other: Tensor }): Tensor;
     /**
-     * Alias of ge.
+     * Alias of ge: `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `greater_equal.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
      */
     greaterEqual(other: Tensor): Tensor;
     /**
-     * Alias of ge.
+     * Alias of ge: `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `greater_equal.Scalar(Tensor self, Scalar other) -> Tensor`
      * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
      */
     greaterEqual(options: { other: number | boolean }): Tensor;
     /**
-     * Alias of ge.
+     * Alias of ge: `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `greater_equal.Scalar(Tensor self, Scalar other) -> Tensor`
      * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
      */
     greaterEqual(other: number | boolean): Tensor;
     /**
-     * Alias of ge.
+     * Alias of ge: `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `greater_equal.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
      */
     greaterEqual(options: { other: Tensor | number | boolean }): Tensor;
     /**
-     * Alias of ge.
+     * Alias of ge: `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `greater_equal.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
      */
     greaterEqual(other: Tensor | number | boolean): Tensor;
     /**
-     * Alias of ge.
+     * Alias of ge: `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `greater_equal.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
      */
     greaterEqual_(options: { other: Tensor }): this;
     /**
-     * Alias of ge.
+     * Alias of ge: `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `greater_equal.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
      */
     greaterEqual_(other: Tensor): this;
     /**
-     * Alias of ge.
+     * Alias of ge: `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `greater_equal.Scalar(Tensor self, Scalar other) -> Tensor`
      * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
      */
     greaterEqual_(options: { other: number | boolean }): this;
     /**
-     * Alias of ge.
+     * Alias of ge: `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `greater_equal.Scalar(Tensor self, Scalar other) -> Tensor`
      * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
      */
     greaterEqual_(other: number | boolean): this;
     /**
-     * Alias of ge.
+     * Alias of ge: `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `greater_equal.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])
      */
     greaterEqual_(options: { other: Tensor | number | boolean }): this;
     /**
-     * Alias of ge.
+     * Alias of ge: `input >= other` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.
      *
      * PyTorch: `greater_equal.Tensor(Tensor self, Tensor other) -> Tensor`
      * @example torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])

@@ -30,31 +30,60 @@ function comparisonInplace(node: string): DerivativeDecl {
   };
 }
 
-for (const [name, fn, what, example] of [
-  ["eq", E.eq, "input == other", "torch.tensor([1, 2]).eq(2) // tensor([False,  True])"],
-  ["ne", E.ne, "input != other", "torch.tensor([1, 2]).ne(2) // tensor([ True, False])"],
-  ["lt", E.lt, "input < other", "torch.tensor([1, 2]).lt(2) // tensor([ True, False])"],
-  ["le", E.le, "input <= other", "torch.tensor([1, 2]).le(1) // tensor([ True, False])"],
-  ["gt", E.gt, "input > other", "torch.tensor([1, 2]).gt(1) // tensor([False,  True])"],
-  ["ge", E.ge, "input >= other", "torch.tensor([1, 2]).ge(2) // tensor([False,  True])"],
+/** The comparisons: [name, kernel, what it computes, example, base op for an alias]. */
+const COMPARISONS: readonly (readonly [
+  string,
+  (a: Tensor, b: Tensor | number | boolean) => Tensor,
+  string,
+  string,
+  string | null,
+])[] = [
+  ["eq", E.eq, "input == other", "torch.tensor([1, 2]).eq(2) // tensor([False,  True])", null],
+  ["ne", E.ne, "input != other", "torch.tensor([1, 2]).ne(2) // tensor([ True, False])", null],
+  ["lt", E.lt, "input < other", "torch.tensor([1, 2]).lt(2) // tensor([ True, False])", null],
+  ["le", E.le, "input <= other", "torch.tensor([1, 2]).le(1) // tensor([ True, False])", null],
+  ["gt", E.gt, "input > other", "torch.tensor([1, 2]).gt(1) // tensor([False,  True])", null],
+  ["ge", E.ge, "input >= other", "torch.tensor([1, 2]).ge(2) // tensor([False,  True])", null],
   // the aliases (PyTorch records their base op's nodes: `x.greater_(1)` is GtBackward0)
-  ["not_equal", E.ne, "ne", "torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])"],
-  ["less", E.lt, "lt", "torch.tensor([1, 2]).less(2) // tensor([ True, False])"],
-  ["less_equal", E.le, "le", "torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])"],
-  ["greater", E.gt, "gt", "torch.tensor([1, 2]).greater(1) // tensor([False,  True])"],
-  ["greater_equal", E.ge, "ge", "torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])"],
-] as const) {
-  // an alias's `what` names its base op
-  const base = name.length === 2 ? name : what;
+  [
+    "not_equal",
+    E.ne,
+    "input != other",
+    "torch.tensor([1, 2]).notEqual(2) // tensor([ True, False])",
+    "ne",
+  ],
+  ["less", E.lt, "input < other", "torch.tensor([1, 2]).less(2) // tensor([ True, False])", "lt"],
+  [
+    "less_equal",
+    E.le,
+    "input <= other",
+    "torch.tensor([1, 2]).lessEqual(1) // tensor([ True, False])",
+    "le",
+  ],
+  [
+    "greater",
+    E.gt,
+    "input > other",
+    "torch.tensor([1, 2]).greater(1) // tensor([False,  True])",
+    "gt",
+  ],
+  [
+    "greater_equal",
+    E.ge,
+    "input >= other",
+    "torch.tensor([1, 2]).greaterEqual(2) // tensor([False,  True])",
+    "ge",
+  ],
+];
+
+for (const [name, fn, what, example, alias] of COMPARISONS) {
+  const base = alias ?? name;
   const node = `${base[0].toUpperCase()}${base.slice(1)}Backward`;
   defineOp({
     name,
     variants: ["function", "method", "inplace"],
     out: true,
-    doc:
-      name.length === 2
-        ? `\`${what}\` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.`
-        : `Alias of ${what}.`,
+    doc: `${alias === null ? "" : `Alias of ${alias}: `}\`${what}\` elementwise (broadcasting), as a bool tensor; in place, written as 0/1 in input's dtype.`,
     example,
     overloads: [
       {
